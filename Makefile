@@ -1,0 +1,35 @@
+# Pama's front door. `make run` serves on http://localhost:8080 with an
+# embedded SQLite data dir; `make test` runs the tests.
+GO       ?= go
+PKGS     ?= ./...
+DATA     ?= ./pama-data
+ADDR     ?= :8080
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -s -w -X github.com/pamateam/pama/internal/cli.Version=$(VERSION)
+export CGO_ENABLED ?= 0
+
+.PHONY: run build test test-integration lint bench fuzz clean
+
+run: ## Serve on $(ADDR) with data in $(DATA)
+	$(GO) run ./cmd/pama serve --addr $(ADDR) --data $(DATA)
+
+build: ## Build bin/pama
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/pama ./cmd/pama
+
+test: ## Unit and component tests (SQLite; PostgreSQL too when PAMA_TEST_POSTGRES_URL is set)
+	$(GO) vet $(PKGS)
+	$(GO) test -count=1 $(PKGS)
+
+test-integration: ## The whole suite against real PostgreSQL (and Redis, NATS, S3): missing services fail
+	@test -n "$$PAMA_TEST_POSTGRES_URL" || { echo "PAMA_TEST_POSTGRES_URL is not set (see docs/development.md)"; exit 1; }
+	PAMA_TEST_REQUIRE_SERVICES=1 $(GO) test -count=1 -p 1 $(PKGS)
+
+lint: ## gofmt and go vet
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+bench: ## Go benchmarks (figures go to docs/benchmarks.md)
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+clean:
+	rm -rf bin

@@ -1,0 +1,156 @@
+// Package app is Pama's composition root: it turns a Config into concrete
+// adapters (store, mailer, broker), builds the domain services on them and
+// puts the HTTP server in front. Backends are chosen here and nowhere else.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/pamateam/pama/internal/config"
+	"github.com/pamateam/pama/internal/httpapi"
+	"github.com/pamateam/pama/internal/identity"
+	"github.com/pamateam/pama/internal/mail"
+	"github.com/pamateam/pama/internal/product"
+	"github.com/pamateam/pama/internal/sqlstore"
+	"github.com/pamateam/pama/internal/team"
+)
+
+// App is a running Pama: its store, services and HTTP handler.
+type App struct {
+	cfg      config.Config
+	log      *slog.Logger
+	Store    *sqlstore.Store
+	Identity *identity.Service
+	Teams    *team.Service
+	Products *product.Service
+	Server   *httpapi.Server
+	Registry *prometheus.Registry
+}
+
+// New builds an App from cfg. It opens (and migrates) storage; call Close.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	a := &App{cfg: cfg, log: log, Registry: prometheus.NewRegistry()}
+	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	storeLatency := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "pama_store_duration_seconds",
+		Help:    "Store operation latency by operation and outcome.",
+		Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
+	}, []string{"op", "outcome"})
+	openTeams := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "pama_team_dbs_open",
+		Help: "Team-space SQLite files open now.",
+	})
+	a.Registry.MustRegister(storeLatency, openTeams)
+
+	store, err := sqlstore.Open(ctx, sqlstore.Options{
+		DataDir:     cfg.Data,
+		PostgresURL: cfg.DatabaseURL,
+		TeamIdle:    cfg.TeamIdle,
+		Logger:      log.With("component", "store"),
+		Observe: func(op string, d time.Duration, err error) {
+			outcome := "ok"
+			if err != nil {
+				outcome = "error"
+			}
+			storeLatency.WithLabelValues(op, outcome).Observe(d.Seconds())
+		},
+		OpenTeams: func(n int) { openTeams.Set(float64(n)) },
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.Store = store
+
+	mailer, err := newMailer(cfg, log.With("component", "mail"))
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+
+	a.Identity = identity.NewService(store, mailer, identity.Config{
+		BaseURL:    cfg.PublicURL(),
+		SessionTTL: cfg.SessionTTL,
+	}, log.With("component", "identity"))
+	a.Teams = team.NewService(store, log.With("component", "team"))
+	a.Products = product.NewService(store, log.With("component", "product"))
+
+	a.Server = httpapi.New(httpapi.Deps{
+		Logger:   log.With("component", "http"),
+		Identity: a.Identity,
+		Teams:    a.Teams,
+		Products: a.Products,
+		Activity: store,
+		Ready:    store.Ping,
+		Metrics:  a.Registry,
+		Gatherer: a.Registry,
+		Web:      webHandler(),
+		Options: httpapi.Options{
+			BaseURL:     cfg.PublicURL(),
+			SessionTTL:  cfg.SessionTTL,
+			AccountRate: httpapi.RateLimit{Rate: cfg.AccountRate, Burst: int(cfg.AccountRate * 4)},
+			TeamRate:    httpapi.RateLimit{Rate: cfg.TeamRate, Burst: int(cfg.TeamRate * 3)},
+			IPRate:      httpapi.RateLimit{Rate: cfg.IPRate, Burst: int(cfg.IPRate * 4)},
+		},
+	})
+	return a, nil
+}
+
+// mailer picks SMTP when a host is configured, the outbox otherwise.
+func newMailer(cfg config.Config, log *slog.Logger) (interface {
+	Send(ctx context.Context, to, subject, body string) error
+}, error) {
+	if cfg.SMTP.Host != "" {
+		return mail.NewSMTP(mail.SMTPConfig{
+			Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username,
+			Password: cfg.SMTP.Password, From: cfg.SMTP.From, TLS: cfg.SMTP.TLS,
+		}, log), nil
+	}
+	return mail.NewOutbox(filepath.Join(cfg.Data, "outbox"), cfg.SMTP.From, log)
+}
+
+// Handler is the HTTP handler of the whole product.
+func (a *App) Handler() http.Handler { return a.Server }
+
+// Serve accepts connections on ln until ctx ends, then stops accepting and
+// lets in-flight requests finish within the shutdown timeout.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.Server,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("app: serve: %w", err)
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down", "timeout", a.cfg.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+		err = errors.Join(err, serr)
+	}
+	return err
+}
+
+// Close releases storage.
+func (a *App) Close() error { return a.Store.Close() }

@@ -1,0 +1,115 @@
+// Package config is Pama's one typed configuration. Values come, in rising
+// order of precedence, from the defaults here, an optional JSON file
+// (--config), PAMA_* environment variables and command-line flags; the cli
+// package does the reading, Validate says clearly what is wrong.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Config is everything `pama serve` can be told.
+type Config struct {
+	Addr    string `name:"addr" env:"PAMA_ADDR" default:":8080" help:"Address to listen on." group:"Server"`
+	Data    string `name:"data" env:"PAMA_DATA" default:"./pama-data" help:"Data directory: SQLite files, outbox, uploads." group:"Server"`
+	BaseURL string `name:"base-url" env:"PAMA_BASE_URL" help:"Public URL of this install, for links in mail (default http://localhost<addr>). https:// makes cookies Secure." group:"Server"`
+
+	LogLevel  string `name:"log-level" env:"PAMA_LOG_LEVEL" default:"info" enum:"debug,info,warn,error" help:"Log level: debug, info, warn, error." group:"Server"`
+	LogFormat string `name:"log-format" env:"PAMA_LOG_FORMAT" default:"text" enum:"text,json" help:"Log format: text or json." group:"Server"`
+
+	DatabaseURL string        `name:"database-url" env:"PAMA_DATABASE_URL" help:"PostgreSQL URL (postgres://...). Empty: SQLite files in the data directory." group:"Storage"`
+	TeamIdle    time.Duration `name:"team-idle" env:"PAMA_TEAM_IDLE" default:"2m" help:"Close a team space's SQLite file after this long unused." group:"Storage"`
+
+	SMTP SMTP `embed:"" prefix:"smtp-" envprefix:"PAMA_SMTP_" group:"Mail"`
+
+	SessionTTL time.Duration `name:"session-ttl" env:"PAMA_SESSION_TTL" default:"720h" help:"A browser session ends after this long unused." group:"Security"`
+	Operators  []string      `name:"operators" env:"PAMA_OPERATORS" help:"Email addresses that get the operator role when they sign in." group:"Security"`
+
+	AccountRate float64 `name:"rate-account" env:"PAMA_RATE_ACCOUNT" default:"50" help:"Requests a second allowed per account (bursts of 4x)." group:"Limits"`
+	TeamRate    float64 `name:"rate-team" env:"PAMA_RATE_TEAM" default:"200" help:"Requests a second allowed per team space (bursts of 3x)." group:"Limits"`
+	IPRate      float64 `name:"rate-ip" env:"PAMA_RATE_IP" default:"10" help:"Requests a second allowed per address without sign-in (bursts of 4x)." group:"Limits"`
+
+	ShutdownTimeout time.Duration `name:"shutdown-timeout" env:"PAMA_SHUTDOWN_TIMEOUT" default:"15s" help:"How long to let in-flight requests finish on shutdown." group:"Server"`
+}
+
+// SMTP configures outgoing mail. With no host, mail is written to the log and
+// to outbox/ in the data directory instead.
+type SMTP struct {
+	Host     string `name:"host" env:"HOST" help:"SMTP server host. Empty: write mail to the log and <data>/outbox/."`
+	Port     int    `name:"port" env:"PORT" default:"587" help:"SMTP server port."`
+	Username string `name:"username" env:"USERNAME" help:"SMTP user name."`
+	Password string `name:"password" env:"PASSWORD" help:"SMTP password."`
+	From     string `name:"from" env:"FROM" default:"Pama <pama@localhost>" help:"Sender address."`
+	TLS      string `name:"tls" env:"TLS" default:"starttls" enum:"starttls,tls,none" help:"starttls (required), tls (implicit, port 465) or none."`
+}
+
+// Validate reports every problem with c at once, each naming its setting.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(setting, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", setting, fmt.Sprintf(format, args...)))
+	}
+	if _, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
+		bad("--addr / PAMA_ADDR", "%q is not host:port (for example :8080 or 127.0.0.1:8080)", c.Addr)
+	}
+	if strings.TrimSpace(c.Data) == "" && c.DatabaseURL == "" {
+		bad("--data / PAMA_DATA", "must name a directory")
+	}
+	if c.BaseURL != "" {
+		u, err := url.Parse(c.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("--base-url / PAMA_BASE_URL", "%q is not an http:// or https:// URL", c.BaseURL)
+		}
+	}
+	if c.DatabaseURL != "" {
+		u, err := url.Parse(c.DatabaseURL)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			bad("--database-url / PAMA_DATABASE_URL", "must be a postgres:// URL")
+		}
+	}
+	if c.TeamIdle < time.Second {
+		bad("--team-idle / PAMA_TEAM_IDLE", "must be at least 1s")
+	}
+	if c.SessionTTL < time.Minute {
+		bad("--session-ttl / PAMA_SESSION_TTL", "must be at least 1m")
+	}
+	if c.SMTP.Host != "" {
+		if c.SMTP.Port <= 0 || c.SMTP.Port > 65535 {
+			bad("--smtp-port / PAMA_SMTP_PORT", "%d is not a port", c.SMTP.Port)
+		}
+		if c.SMTP.From == "" {
+			bad("--smtp-from / PAMA_SMTP_FROM", "must be set when an SMTP host is")
+		}
+	}
+	for _, r := range []struct {
+		name string
+		v    float64
+	}{{"--rate-account", c.AccountRate}, {"--rate-team", c.TeamRate}, {"--rate-ip", c.IPRate}} {
+		if r.v <= 0 {
+			bad(r.name, "must be above 0")
+		}
+	}
+	for _, e := range c.Operators {
+		if !strings.Contains(e, "@") {
+			bad("--operators / PAMA_OPERATORS", "%q is not an email address", e)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// PublicURL returns BaseURL, or the local address when it is not set.
+func (c *Config) PublicURL() string {
+	if c.BaseURL != "" {
+		return strings.TrimRight(c.BaseURL, "/")
+	}
+	host, port, _ := net.SplitHostPort(c.Addr)
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}

@@ -1,0 +1,5 @@
+package httpapi
+
+func (s *Server) authRoutes() {}
+
+func (s *Server) accountRoutes() {}

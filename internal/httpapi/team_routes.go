@@ -1,0 +1,5 @@
+package httpapi
+
+func (s *Server) teamRoutes() {}
+
+func (s *Server) memberRoutes() {}
