@@ -5,6 +5,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/pamateam/pama/internal/app"
 	"github.com/pamateam/pama/internal/config"
+	"github.com/pamateam/pama/internal/httpapi"
 	"github.com/pamateam/pama/internal/sqlstore"
 )
 
@@ -32,7 +34,10 @@ type root struct {
 	Serve   serveCmd   `cmd:"" default:"withargs" help:"Run Pama: API, real time and web app (the default)."`
 	Migrate migrateCmd `cmd:"" help:"Apply database migrations to the platform and every team space, then exit."`
 	Version versionCmd `cmd:"" help:"Print the version."`
+	OpenAPI openAPICmd `cmd:"" name:"openapi" help:"Print the OpenAPI 3.1 document of the REST API (JSON)."`
 }
+
+type openAPICmd struct{}
 
 type serveCmd struct {
 	config.Config `embed:""`
@@ -78,6 +83,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		runErr = r.Serve.run(ctx, stderr)
 	case kctx.Command() == "migrate":
 		runErr = r.Migrate.run(ctx, stdout, stderr)
+	case kctx.Command() == "openapi":
+		runErr = printOpenAPI(stdout)
 	case kctx.Command() == "version":
 		fmt.Fprintln(stdout, "pama", buildVersion())
 	default:
@@ -88,6 +95,16 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// printOpenAPI writes the API description; it needs no storage.
+func printOpenAPI(w io.Writer) error {
+	doc, err := json.MarshalIndent(httpapi.New(httpapi.Deps{}).OpenAPI(), "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "%s\n", doc)
+	return err
 }
 
 func buildVersion() string {
