@@ -115,11 +115,11 @@ func problemFor(ctx context.Context, log *slog.Logger, err error) error {
 	return newProblem(http.StatusInternalServerError, "Something went wrong on our side. It has been logged.")
 }
 
-// fieldDetail locates a field error: in the body, unless the field already
-// names another part of the request ("query.cursor", "path.slug").
+// fieldDetail names the field's location: body.<field> unless the field
+// already says query., path. or header.
 func fieldDetail(f *errkind.FieldError) *huma.ErrorDetail {
 	loc := f.Field
-	if !strings.HasPrefix(loc, "query.") && !strings.HasPrefix(loc, "path.") {
+	if !strings.HasPrefix(loc, "query.") && !strings.HasPrefix(loc, "path.") && !strings.HasPrefix(loc, "header.") {
 		loc = "body." + loc
 	}
 	return &huma.ErrorDetail{Location: loc, Message: f.Message, Value: f.Value}
