@@ -685,3 +685,27 @@ func (s *Store) RemoveMember(ctx context.Context, teamID, accountID string, owne
 	s.syncTeamIndex(ctx, teamID)
 	return before, nil
 }
+
+// SetTeamState moves the team space id to state (suspend, resume, archive)
+// and records it in the platform activity. Only active and suspended spaces
+// can be reached by members.
+func (s *Store) SetTeamState(ctx context.Context, id string, state team.State) (team.Team, error) {
+	var after team.Team
+	err := s.inPlatform(ctx, "team.set_state", func(t *tx) error {
+		before, err := scanTeam(t.QueryRowContext(ctx, `SELECT `+teamColumns+` FROM teams WHERE id = $1`, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return team.ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("sqlstore: get team: %w", err)
+		}
+		if _, err := t.ExecContext(ctx, `UPDATE teams SET state = $2, updated_at = $3, version = version + 1 WHERE id = $1`,
+			id, string(state), ms(t.now)); err != nil {
+			return fmt.Errorf("sqlstore: set team state: %w", err)
+		}
+		after = before
+		after.State, after.UpdatedAt, after.Version = state, t.now, before.Version+1
+		return t.record("team", id, "state_changed", after.Version, activity.Diff(before, after))
+	})
+	return after, err
+}

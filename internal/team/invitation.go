@@ -8,11 +8,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/mail"
 	"strings"
 	"time"
 
 	"github.com/pamateam/pama/internal/errkind"
+	"github.com/pamateam/pama/internal/identity"
 )
 
 // Invitation asks someone, by email address, to join a team with a role.
@@ -77,7 +77,6 @@ const (
 	DefaultMaxPending   = 50
 	DefaultInvitesRate  = 20
 	DefaultInviteWindow = time.Hour
-	MaxEmailLen         = 254
 )
 
 // newToken returns a fresh invitation token for team and its hash. The
@@ -105,21 +104,6 @@ func splitToken(token string) (team string, ok bool) {
 	return team, true
 }
 
-// CleanEmail trims and lower-cases an address and checks it is one plain
-// address (no display name). field names the field in the error.
-func CleanEmail(email, field string) (string, error) {
-	email = strings.ToLower(strings.TrimSpace(email))
-	bad := &errkind.FieldError{Field: field, Message: "must be an email address such as name@example.com"}
-	if email == "" || len(email) > MaxEmailLen || strings.ContainsAny(email, " <>\r\n") {
-		return email, bad
-	}
-	a, err := mail.ParseAddress(email)
-	if err != nil || a.Address != email || !strings.Contains(email[strings.LastIndexByte(email, '@')+1:], ".") {
-		return email, bad
-	}
-	return email, nil
-}
-
 // Invite sends an invitation to email to join acc's team with role. Only an
 // owner may invite an owner. The email holds <BaseURL>/invite/<token>.
 func (s *Service) Invite(ctx context.Context, acc Access, email string, role Role) (Invitation, error) {
@@ -127,7 +111,7 @@ func (s *Service) Invite(ctx context.Context, acc Access, email string, role Rol
 		return Invitation{}, err
 	}
 	var errs errkind.FieldErrors
-	email, err := CleanEmail(email, "email")
+	email, err := identity.NormalizeEmail(email)
 	if err != nil {
 		errs = append(errs, err.(*errkind.FieldError))
 	}
