@@ -140,10 +140,10 @@ func TestAccessHidesTeams(t *testing.T) {
 		bob, _ := f.person("Bob")
 		tm := f.newTeam(t, ctx, ada, "Whales")
 		for _, c := range []struct{ ref, account string }{
-			{tm.ID, bob},                                   // not a member
-			{tm.Slug, bob},                                 // by address
+			{tm.ID, bob},   // not a member
+			{tm.Slug, bob}, // by address
 			{"01920000-0000-7000-8000-000000000001", ada}, // unknown id
-			{"no-such-team", ada},                          // unknown address
+			{"no-such-team", ada},                         // unknown address
 			{"../../etc/passwd", ada},
 			{"", ada},
 		} {
