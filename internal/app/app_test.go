@@ -1,7 +1,9 @@
 package app_test
 
 import (
+	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -33,30 +35,28 @@ func TestShutdownFinishesInFlightRequests(t *testing.T) {
 	served := make(chan error, 1)
 	go func() { served <- a.Serve(ctx, ln) }()
 
-	// Start a request whose body arrives in two parts, and stop the server
-	// between them.
-	body, feed := io.Pipe()
-	req, _ := http.NewRequest("POST", "http://"+ln.Addr().String()+"/api/v1/auth/code", body)
-	req.Header.Set("Content-Type", "application/json")
-	req.ContentLength = int64(len(`{"email":"slow@example.com"}`))
-	got := make(chan *http.Response, 1)
-	go func() {
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Errorf("in-flight request failed: %v", err)
-			got <- nil
-			return
-		}
-		got <- resp
-	}()
-	feed.Write([]byte(`{"email":`))
-	<-ln.accepted // the server has the connection: now ask it to stop
+	// Start a request that waits for "100 Continue" before sending its body:
+	// when the server says it, the handler is running. Then stop the server
+	// and send the body; the request must still complete.
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	body := `{"email":"slow@example.com"}`
+	fmt.Fprintf(conn, "POST /api/v1/auth/code HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"+
+		"Content-Length: %d\r\nExpect: 100-continue\r\n\r\n", len(body))
+	br := bufio.NewReader(conn)
+	line, err := br.ReadString('\n')
+	if err != nil || !strings.Contains(line, "100 Continue") {
+		t.Fatalf("want 100 Continue, got %q, %v", line, err)
+	}
+	br.ReadString('\n') // blank line after the interim response
 	cancel()
-	feed.Write([]byte(`"slow@example.com"}`))
-	feed.Close()
-	resp := <-got
-	if resp == nil {
-		return
+	conn.Write([]byte(body))
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("in-flight request failed: %v", err)
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusAccepted {
