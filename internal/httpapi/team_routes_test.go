@@ -45,7 +45,7 @@ type invitationOut struct {
 }
 
 // mustStatus fails the test unless r has status want.
-func mustStatus(t *testing.T, r *apptest.Response, want int, what string) {
+func mustStatus(t testing.TB, r *apptest.Response, want int, what string) {
 	t.Helper()
 	if r.Status != want {
 		t.Fatalf("%s = %d, want %d: %s", what, r.Status, want, r.Body)
@@ -53,7 +53,7 @@ func mustStatus(t *testing.T, r *apptest.Response, want int, what string) {
 }
 
 // createTeam creates a team space through the API and returns it and its first product.
-func createTeam(t *testing.T, c *apptest.Client, name, slug, key string) (teamOut, productOut) {
+func createTeam(t testing.TB, c *apptest.Client, name, slug, key string) (teamOut, productOut) {
 	t.Helper()
 	body := map[string]any{"name": name, "slug": slug}
 	if key != "" {
