@@ -335,6 +335,18 @@ func (s *Store) SlugTaken(ctx context.Context, slug string) (bool, error) {
 	return n > 0, nil
 }
 
+// TeamsCreatedBy counts the team spaces accountID created that are not deleted.
+func (s *Store) TeamsCreatedBy(ctx context.Context, accountID string) (int, error) {
+	var n int
+	err := s.readPlatform(ctx, "team.created_by", func(q queryer) error {
+		return q.QueryRowContext(ctx, `SELECT count(*) FROM teams WHERE created_by = $1 AND state <> 'deleted'`, accountID).Scan(&n)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("sqlstore: count teams: %w", err)
+	}
+	return n, nil
+}
+
 const memberColumns = `team_id, account_id, role, joined_at, updated_at, version`
 
 func scanMember(row interface{ Scan(...any) error }) (team.Member, error) {

@@ -24,6 +24,8 @@ type Store interface {
 	TeamByRef(ctx context.Context, ref string) (Team, error)
 	// SlugTaken reports whether a team space (in any state) uses slug.
 	SlugTaken(ctx context.Context, slug string) (bool, error)
+	// TeamsCreatedBy counts the spaces accountID created that are not deleted.
+	TeamsCreatedBy(ctx context.Context, accountID string) (int, error)
 	// MemberAccess returns accountID's membership in team and the team's
 	// settings; ErrMemberNotFound when it is not a member.
 	MemberAccess(ctx context.Context, team, accountID string) (Member, Settings, error)
@@ -104,6 +106,7 @@ type Config struct {
 	MaxPendingInvitations int           // per team; default 50
 	InvitationsPerHour    int           // per team; default 20
 	MaxMembers            int           // per team; default 1000
+	MaxTeamsPerAccount    int           // spaces one account may create; default 50
 }
 
 // Service manages team spaces, members, invitations and settings. Callers
@@ -131,6 +134,9 @@ func NewService(store Store, accounts Accounts, mailer Mailer, cfg Config, log *
 	}
 	if cfg.MaxMembers <= 0 {
 		cfg.MaxMembers = 1000
+	}
+	if cfg.MaxTeamsPerAccount <= 0 {
+		cfg.MaxTeamsPerAccount = 50
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -194,6 +200,11 @@ func (s *Service) Create(ctx context.Context, accountID string, in CreateInput) 
 	}
 	if err := errs.Err(); err != nil {
 		return Created{}, err
+	}
+	if n, err := s.store.TeamsCreatedBy(ctx, accountID); err != nil {
+		return Created{}, err
+	} else if n >= s.cfg.MaxTeamsPerAccount {
+		return Created{}, ErrTooManyTeams
 	}
 	c, err := s.store.CreateTeam(ctx, NewTeam{Slug: slug, Name: name, CreatedBy: accountID,
 		Settings: DefaultSettings(name), FirstProduct: first})

@@ -133,6 +133,19 @@ func TestCreateTeamRefusesBadInput(t *testing.T) {
 	}
 }
 
+func TestTeamsPerAccountLimit(t *testing.T) {
+	s := sqlstoretest.SQLite(t)
+	f := newFixture(t, s, team.Config{MaxTeamsPerAccount: 2})
+	ada, ctx := f.person("Ada")
+	f.newTeam(t, ctx, ada, "One")
+	f.newTeam(t, ctx, ada, "Two")
+	if _, err := f.svc.Create(ctx, ada, team.CreateInput{Name: "Three", Slug: "three-teams"}); !errors.Is(err, team.ErrTooManyTeams) || !errors.Is(err, errkind.Quota) {
+		t.Errorf("third team: %v", err)
+	}
+	bob, bctx := f.person("Bob")
+	f.newTeam(t, bctx, bob, "Bobs")
+}
+
 func TestAccessHidesTeams(t *testing.T) {
 	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		f := newFixture(t, s, team.Config{})

@@ -132,4 +132,5 @@ var (
 	ErrWrongAccount       = errkind.New(errkind.Forbidden, "team: this invitation was sent to another email address; sign in with that address to accept it")
 	ErrTooManyPending     = errkind.New(errkind.Quota, "team: this team has too many pending invitations; revoke some first")
 	ErrTooManyMembers     = errkind.New(errkind.Quota, "team: this team has reached its member limit")
+	ErrTooManyTeams       = errkind.New(errkind.Quota, "team: you have created as many team spaces as one account may")
 )
