@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -17,6 +18,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -59,16 +61,28 @@ func New(t testing.TB, opts ...Option) *Env {
 	if os.Getenv("PAMA_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
+	// The listener comes first so that the app knows its public address:
+	// http://localhost:<port> unless an option set one. Tokens carry it as
+	// their issuer, and passkeys need a host name rather than an address.
+	srv := httptest.NewUnstartedServer(nil)
+	url := "http://localhost:" + strconv.Itoa(srv.Listener.Addr().(*net.TCPAddr).Port)
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = url
+	} else {
+		url = "http://" + srv.Listener.Addr().String()
+	}
 	a, err := app.New(context.Background(), cfg, log)
 	if err != nil {
+		srv.Close()
 		t.Fatalf("apptest: start app: %v", err)
 	}
-	srv := httptest.NewServer(a.Handler())
+	srv.Config.Handler = a.Handler()
+	srv.Start()
 	t.Cleanup(func() {
 		srv.Close()
 		a.Close()
 	})
-	return &Env{App: a, Server: srv, Config: cfg, URL: srv.URL}
+	return &Env{App: a, Server: srv, Config: cfg, URL: url}
 }
 
 // Mail is one message from the outbox.

@@ -402,6 +402,16 @@ func (s *Service) accountFor(ctx context.Context, email string) (Account, bool, 
 	return a, err == nil, err
 }
 
+// IsOperator reports whether the account has the operator role: it was
+// made an operator, or its address is among the configured operators now.
+func (s *Service) IsOperator(ctx context.Context, accountID string) (bool, error) {
+	a, err := s.store.Account(ctx, accountID)
+	if err != nil {
+		return false, err
+	}
+	return a.Operator || s.isOperator(a.Email), nil
+}
+
 func (s *Service) isOperator(email string) bool {
 	for _, o := range s.cfg.Operators {
 		if strings.EqualFold(strings.TrimSpace(o), email) {

@@ -182,11 +182,16 @@ type LoginRequest struct {
 	PromptNone, PromptLogin, PromptConsent bool
 	MaxAge                                 *time.Duration
 	LoginHint                              string
+	CreatedAt                              time.Time
 }
 
-// FreshEnough reports whether a sign-in at authTime satisfies the request's
-// prompt=login and max_age.
+// FreshEnough reports whether a sign-in at authTime satisfies the request:
+// with prompt=login it must have happened after the request was made, with
+// max_age no longer ago than that.
 func (lr LoginRequest) FreshEnough(authTime, now time.Time) bool {
+	if lr.PromptLogin && authTime.Before(lr.CreatedAt) {
+		return false
+	}
 	if lr.MaxAge != nil && now.Sub(authTime) > *lr.MaxAge {
 		return false
 	}
@@ -210,7 +215,7 @@ func (p *Provider) LoginRequest(ctx context.Context, id string) (LoginRequest, e
 		return LoginRequest{}, err
 	}
 	return LoginRequest{
-		ID: ar.ID, Client: c, Scopes: ar.Scopes, MaxAge: ar.MaxAge, LoginHint: ar.LoginHint,
+		ID: ar.ID, Client: c, Scopes: ar.Scopes, MaxAge: ar.MaxAge, LoginHint: ar.LoginHint, CreatedAt: ar.CreatedAt,
 		PromptNone:    slices.Contains(ar.Prompt, zoidc.PromptNone),
 		PromptLogin:   slices.Contains(ar.Prompt, zoidc.PromptLogin),
 		PromptConsent: slices.Contains(ar.Prompt, zoidc.PromptConsent),
