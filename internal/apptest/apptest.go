@@ -46,6 +46,13 @@ func Postgres(t testing.TB) Option {
 	return func(c *config.Config) { c.DatabaseURL = url }
 }
 
+// OnHost serves the app as http://host:<port> instead of localhost, for
+// tests that run two apps in one browser: browsers share cookies between
+// ports of one host.
+func OnHost(host string) Option {
+	return func(c *config.Config) { c.BaseURL = "http://" + host + ":0" }
+}
+
 // New starts an app on a temporary data dir. Rate limits are raised so tests
 // are not throttled unless they lower them again.
 func New(t testing.TB, opts ...Option) *Env {
@@ -65,10 +72,15 @@ func New(t testing.TB, opts ...Option) *Env {
 	// http://localhost:<port> unless an option set one. Tokens carry it as
 	// their issuer, and passkeys need a host name rather than an address.
 	srv := httptest.NewUnstartedServer(nil)
-	url := "http://localhost:" + strconv.Itoa(srv.Listener.Addr().(*net.TCPAddr).Port)
-	if cfg.BaseURL == "" {
+	port := strconv.Itoa(srv.Listener.Addr().(*net.TCPAddr).Port)
+	url := "http://localhost:" + port
+	switch {
+	case cfg.BaseURL == "":
 		cfg.BaseURL = url
-	} else {
+	case strings.HasSuffix(cfg.BaseURL, ":0"): // OnHost
+		cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, ":0") + ":" + port
+		url = cfg.BaseURL
+	default:
 		url = "http://" + srv.Listener.Addr().String()
 	}
 	a, err := app.New(context.Background(), cfg, log)
