@@ -19,8 +19,9 @@ import (
 // move computes one new rank from the neighbours, found through the unique
 // index (team_id, product_id, rank), and writes one row. When a rank would get
 // longer than backlog.MaxRankLen the product's ranks are spread again in the
-// same transaction. On PostgreSQL two concurrent moves into the same gap can
-// compute the same rank; the unique index refuses the second and it is retried.
+// same transaction. On PostgreSQL rank writers of one product take turns
+// through an advisory lock; the unique index on ranks is the last guard, and a
+// write it refuses is retried.
 
 var _ backlog.Store = (*Store)(nil)
 
@@ -465,6 +466,11 @@ func (s *Store) placeRank(t *tx, team, product string, moving []string, pos back
 }
 
 func (s *Store) placeRanks(t *tx, team, product string, moving []string, pos backlog.Position, n int) ([]string, error) {
+	// Writers of one product's ranks take turns (PostgreSQL; SQLite has one
+	// writer per team), so two never pick the same rank.
+	if err := s.lock(t, "ranks:"+product); err != nil {
+		return nil, err
+	}
 	for attempt := 0; ; attempt++ {
 		a, b, err := neighbours(t, team, product, moving, pos)
 		if err != nil {
