@@ -69,9 +69,9 @@ func (f *Filter) normalize() error {
 			break
 		}
 	}
-	f.StatusIDs = dedupe(f.StatusIDs, false)
-	f.Assignees = dedupe(f.Assignees, false)
-	f.Labels = dedupe(f.Labels, false)
+	f.StatusIDs = nilIfEmpty(dedupe(f.StatusIDs, false))
+	f.Assignees = nilIfEmpty(dedupe(f.Assignees, false))
+	f.Labels = nilIfEmpty(dedupe(f.Labels, false))
 	for name, l := range map[string][]string{"kinds": kindsStrings(f.Kinds), "status_ids": f.StatusIDs,
 		"assignees": f.Assignees, "labels": f.Labels} {
 		if len(l) > 50 {
@@ -83,6 +83,14 @@ func (f *Filter) normalize() error {
 		errs = append(errs, errkind.Field("text", fmt.Sprintf("must be at most %d characters", MaxSearchText)))
 	}
 	return errs.Err()
+}
+
+// nilIfEmpty makes an empty filter list nil, as it reads back from JSON.
+func nilIfEmpty(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
 }
 
 func kindsStrings(ks []Kind) []string {
