@@ -16,11 +16,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/pamateam/pama/internal/backlog"
 	"github.com/pamateam/pama/internal/config"
 	"github.com/pamateam/pama/internal/httpapi"
 	"github.com/pamateam/pama/internal/identity"
 	"github.com/pamateam/pama/internal/mail"
 	"github.com/pamateam/pama/internal/product"
+	"github.com/pamateam/pama/internal/sprint"
 	"github.com/pamateam/pama/internal/sqlstore"
 	"github.com/pamateam/pama/internal/team"
 )
@@ -33,6 +35,8 @@ type App struct {
 	Identity *identity.Service
 	Teams    *team.Service
 	Products *product.Service
+	Backlog  *backlog.Service
+	Sprints  *sprint.Service
 	Server   *httpapi.Server
 	Registry *prometheus.Registry
 }
@@ -88,12 +92,16 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	}, log.With("component", "identity"))
 	a.Teams = team.NewService(store, log.With("component", "team"))
 	a.Products = product.NewService(store, log.With("component", "product"))
+	a.Backlog = backlog.NewService(store, log.With("component", "backlog"))
+	a.Sprints = sprint.NewService(store, log.With("component", "sprint"))
 
 	a.Server = httpapi.New(httpapi.Deps{
 		Logger:   log.With("component", "http"),
 		Identity: a.Identity,
 		Teams:    a.Teams,
 		Products: a.Products,
+		Backlog:  a.Backlog,
+		Sprints:  a.Sprints,
 		Activity: store,
 		Ready:    store.Ping,
 		Metrics:  a.Registry,

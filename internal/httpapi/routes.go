@@ -95,4 +95,6 @@ func (s *Server) routes() {
 	s.memberRoutes()
 	s.productRoutes()
 	s.activityRoutes()
+	s.backlogRoutes()
+	s.sprintRoutes()
 }

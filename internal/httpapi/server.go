@@ -19,8 +19,10 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/pamateam/pama/internal/backlog"
 	"github.com/pamateam/pama/internal/identity"
 	"github.com/pamateam/pama/internal/product"
+	"github.com/pamateam/pama/internal/sprint"
 	"github.com/pamateam/pama/internal/team"
 )
 
@@ -33,6 +35,8 @@ type Deps struct {
 	Identity *identity.Service
 	Teams    *team.Service
 	Products *product.Service
+	Backlog  *backlog.Service
+	Sprints  *sprint.Service
 	Activity ActivityReader
 	// Ready reports whether storage answers; /readyz calls it.
 	Ready func(ctx context.Context) error
