@@ -257,8 +257,8 @@ func (s *Store) CreateItem(ctx context.Context, team string, n backlog.NewItem) 
 	return it, err
 }
 
-// nextDoc returns the next full-text document number (SQLite only; the
-// PostgreSQL index lives on the items row).
+// nextDoc returns the next full-text document number (SQLite only; on
+// PostgreSQL item_search is keyed by the item).
 func (s *Store) nextDoc(t *tx) (int64, error) {
 	if s.engine == Postgres {
 		return 0, nil
@@ -270,12 +270,23 @@ func (s *Store) nextDoc(t *tx) (int64, error) {
 	return doc, nil
 }
 
-// indexItem brings the SQLite full-text row of an item up to date from the
-// items row (title, description, search_comments). On PostgreSQL the search
-// column is generated, so there is nothing to do. Code that changes
-// items.search_comments (comments) calls it in the same transaction.
+// indexItem brings the full-text document of an item up to date from the
+// items row (title, description, search_comments): the FTS5 row items_fts
+// (rowid items.doc) on SQLite, the item_search row on PostgreSQL. Code that
+// changes items.search_comments (comments) calls it in the same transaction.
+// doc is the item's doc when the caller knows it (0: look it up); replace
+// says whether the item was indexed before.
 func (s *Store) indexItem(t *tx, team, id string, doc int64, replace bool) error {
 	if s.engine == Postgres {
+		_, err := t.ExecContext(t.ctx, `INSERT INTO item_search (team_id, item_id, search)
+			SELECT team_id, id, setweight(to_tsvector('simple', title), 'A') ||
+				setweight(to_tsvector('simple', description), 'B') ||
+				setweight(to_tsvector('simple', search_comments), 'C')
+			FROM items WHERE team_id = $1 AND id = $2
+			ON CONFLICT (team_id, item_id) DO UPDATE SET search = excluded.search`, team, id)
+		if err != nil {
+			return fmt.Errorf("sqlstore: index item: %w", err)
+		}
 		return nil
 	}
 	if doc == 0 {
@@ -296,13 +307,13 @@ func (s *Store) indexItem(t *tx, team, id string, doc int64, replace bool) error
 	return nil
 }
 
-// unindexItem removes an item's full-text row (SQLite).
+// unindexItem removes an item's full-text document.
 func (s *Store) unindexItem(t *tx, team, id string) error {
+	q := `DELETE FROM items_fts WHERE rowid = (SELECT doc FROM items WHERE team_id = $1 AND id = $2)`
 	if s.engine == Postgres {
-		return nil
+		q = `DELETE FROM item_search WHERE team_id = $1 AND item_id = $2`
 	}
-	_, err := t.ExecContext(t.ctx, `DELETE FROM items_fts WHERE rowid = (SELECT doc FROM items WHERE team_id = $1 AND id = $2)`, team, id)
-	if err != nil {
+	if _, err := t.ExecContext(t.ctx, q, team, id); err != nil {
 		return fmt.Errorf("sqlstore: unindex item: %w", err)
 	}
 	return nil

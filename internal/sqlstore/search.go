@@ -24,12 +24,13 @@ import (
 //   - SQLite: the FTS5 table items_fts (rowid = items.doc) with columns title,
 //     description and comments; indexItem rewrites an item's row from the
 //     items row.
-//   - PostgreSQL: the generated tsvector column items.search with a GIN index.
+//   - PostgreSQL: the table item_search (a tsvector per item, GIN index),
+//     apart from items so that moves never touch the GIN index.
 //
 // Comments reach the index through items.search_comments: code that adds,
 // edits or deletes a comment rewrites that column (the comments' text, one per
 // line) and, in the same transaction, calls s.indexItem(t, team, itemID, 0,
-// true). PostgreSQL recomputes items.search by itself.
+// true), which rebuilds the item's document on either engine.
 
 // keyRef matches text that names an item by number: "PAMA-42", "#42" or "42".
 var keyRef = regexp.MustCompile(`^(?:[A-Za-z][A-Za-z0-9]*-|#)?([0-9]{1,9})$`)
@@ -130,7 +131,8 @@ func (s *Store) itemQuery(team string, q backlog.Query) (string, []any) {
 				for i, wd := range words {
 					terms[i] = wd + ":*"
 				}
-				conds = append(conds, "search @@ to_tsquery('simple', "+arg(strings.Join(terms, " & "))+")")
+				conds = append(conds, "id IN (SELECT item_id FROM item_search WHERE team_id = $1 AND search @@ to_tsquery('simple', "+
+					arg(strings.Join(terms, " & "))+"))")
 			} else {
 				terms := make([]string, len(words))
 				for i, wd := range words {

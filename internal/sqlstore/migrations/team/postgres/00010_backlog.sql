@@ -34,8 +34,8 @@ SELECT pama_fence('item_counters');
 
 -- Backlog items. rank orders a product's backlog in byte order (COLLATE "C").
 -- assignees and labels are JSON arrays, with item_assignees and item_labels
--- as their filterable copies. search is the full-text document; its comments
--- part comes from search_comments, which the comment code keeps up to date.
+-- as their filterable copies. search_comments is the comments' text for the
+-- full-text index (item_search), which the comment code keeps up to date.
 CREATE TABLE items (
     id                TEXT PRIMARY KEY,
     team_id           TEXT NOT NULL,
@@ -64,18 +64,25 @@ CREATE TABLE items (
     updated_at        BIGINT NOT NULL,
     status_changed_at BIGINT NOT NULL,
     version           BIGINT NOT NULL DEFAULT 1,
-    search            tsvector GENERATED ALWAYS AS (
-        setweight(to_tsvector('simple'::regconfig, title), 'A') ||
-        setweight(to_tsvector('simple'::regconfig, description), 'B') ||
-        setweight(to_tsvector('simple'::regconfig, search_comments), 'C')) STORED,
     UNIQUE (team_id, product_id, number)
 );
 CREATE UNIQUE INDEX items_rank ON items (team_id, product_id, rank);
 CREATE INDEX items_sprint ON items (team_id, sprint_id, rank);
 CREATE INDEX items_parent ON items (team_id, parent_id);
 CREATE INDEX items_status ON items (team_id, status_id);
-CREATE INDEX items_search ON items USING GIN (search);
 SELECT pama_fence('items');
+
+-- The full-text document of each item (title A, description B, comments C),
+-- kept apart from items so that moves and other edits that leave the text
+-- alone never touch the GIN index.
+CREATE TABLE item_search (
+    team_id TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    search  tsvector NOT NULL,
+    PRIMARY KEY (team_id, item_id)
+);
+CREATE INDEX item_search_gin ON item_search USING GIN (search);
+SELECT pama_fence('item_search');
 
 CREATE TABLE item_assignees (
     team_id    TEXT NOT NULL,
@@ -96,6 +103,7 @@ CREATE INDEX item_labels_label ON item_labels (team_id, label);
 SELECT pama_fence('item_labels');
 
 -- +goose Down
+DROP TABLE item_search;
 DROP TABLE item_labels;
 DROP TABLE item_assignees;
 DROP TABLE items;
