@@ -116,7 +116,18 @@ func BenchmarkBacklog(b *testing.B) {
 		b.Run(e.Name, func(b *testing.B) {
 			bf := newBenchFixture(b, e.Open(b))
 			f := bf.f
+			if p := os.Getenv("PAMA_BENCH_PRAGMA"); p != "" && e.Name == "sqlite" {
+				f.s.ExecForTest(b, f.team, p)
+			}
 			rng := rand.New(rand.NewPCG(9, 9))
+			if os.Getenv("PAMA_BENCH_PLANS") != "" {
+				for _, q := range []backlog.Query{{ProductID: f.product, Limit: 50}, {ProductID: f.product, Limit: 50,
+					Filter: backlog.Filter{Text: "invoice", Kinds: []backlog.Kind{backlog.KindStory, backlog.KindBug},
+						Categories: []backlog.Category{backlog.CategoryTodo, backlog.CategoryInProgress}}}} {
+					sqlText, args := f.s.ItemQueryForTest(f.team, q)
+					b.Logf("plan of %s:\n%s", sqlText, f.s.ExplainForTest(b, f.team, sqlText, args...))
+				}
+			}
 
 			b.Run("first-page", func(b *testing.B) {
 				timed(b, func(int) error {

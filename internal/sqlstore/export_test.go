@@ -112,3 +112,15 @@ func (s *Store) ExplainForTest(t testing.TB, team, query string, args ...any) st
 func (s *Store) ItemQueryForTest(team string, q backlog.Query) (string, []any) {
 	return s.itemQuery(team, q)
 }
+
+// ExecForTest runs a statement in a write transaction of team.
+func (s *Store) ExecForTest(t testing.TB, team, stmt string) {
+	t.Helper()
+	err := s.inTeam(context.Background(), team, "test.exec", func(tx *tx) error {
+		_, err := tx.ExecContext(tx.ctx, stmt)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -749,6 +749,9 @@ func (s *Store) MoveItem(ctx context.Context, team, id string, m backlog.Move) (
 					return err
 				}
 			}
+			if after.StatusID == before.StatusID && after.Rank == before.Rank {
+				return nil // dropped where it was: nothing to write
+			}
 			return saveItem(s, t, team, before, &after)
 		})
 	})
