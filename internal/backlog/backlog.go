@@ -93,7 +93,7 @@ type Origin struct {
 // Criterion is one acceptance criterion: a checklist entry.
 type Criterion struct {
 	Text string `json:"text" minLength:"1" maxLength:"500" example:"A user can sign in with an emailed code"`
-	Done bool   `json:"done"`
+	Done bool   `json:"done" required:"false"`
 }
 
 // Item is one backlog item.

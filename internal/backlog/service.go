@@ -162,6 +162,9 @@ func (s *Service) MoveItem(ctx context.Context, team, id string, m Move) (MoveRe
 		return MoveResult{}, err
 	}
 	if m.StatusID == "" && m.Position.IsZero() {
+		if _, err := s.store.Item(ctx, team, id); err != nil {
+			return MoveResult{}, err
+		}
 		return MoveResult{}, errkind.Field("status_id", "a move needs a status, a position or both")
 	}
 	it, err := s.store.MoveItem(ctx, team, id, m)

@@ -41,17 +41,8 @@ func (o nullable[T]) Schema(r huma.Registry) *huma.Schema {
 
 const itemBodyLimit = 256 << 10 // item descriptions may be long
 
-type teamPath struct {
-	Team string `path:"team" maxLength:"64" doc:"Team space id or address"`
-}
-
-type productPath struct {
-	teamPath
-	Product string `path:"product" maxLength:"64" doc:"Product id"`
-}
-
-type itemPath struct {
-	teamPath
+type ItemPath struct {
+	TeamPath
 	Item string `path:"item" maxLength:"64" doc:"Item id, or its key such as PAMA-42"`
 }
 
@@ -73,7 +64,7 @@ type itemFields struct {
 }
 
 type createItemRequest struct {
-	productPath
+	ProductPath
 	Body itemFields
 }
 
@@ -98,21 +89,21 @@ type itemPatchBody struct {
 }
 
 type updateItemRequest struct {
-	itemPath
+	ItemPath
 	Body itemPatchBody
 }
 
-type versionQuery struct {
-	Version int64 `query:"version" required:"true" minimum:"1" doc:"The version the deletion is based on"`
+type VersionQuery struct {
+	Version int64 `query:"version" minimum:"0" doc:"The version the deletion is based on (required: a missing or stale one gets 409 with the current entity)"`
 }
 
 type deleteItemRequest struct {
-	itemPath
-	versionQuery
+	ItemPath
+	VersionQuery
 }
 
 type moveItemRequest struct {
-	itemPath
+	ItemPath
 	Body struct {
 		Version  int64            `json:"version" minimum:"1"`
 		StatusID string           `json:"status_id,omitempty" maxLength:"64" doc:"The new status (board column); empty keeps it"`
@@ -125,7 +116,7 @@ type moveItemResponse struct {
 }
 
 type listItemsRequest struct {
-	productPath
+	ProductPath
 	Kind     []string `query:"kind" maxItems:"5" doc:"Any of these kinds" example:"story"`
 	Status   []string `query:"status" maxItems:"50" doc:"Any of these status ids"`
 	Category []string `query:"category" maxItems:"3" doc:"Any of these status categories: todo, in_progress, done"`
@@ -142,9 +133,9 @@ type itemPageResponse struct {
 }
 
 type bulkRequest struct {
-	productPath
+	ProductPath
 	Body struct {
-		ItemIDs         []string         `json:"item_ids" minItems:"1" maxItems:"200" doc:"The items to change"`
+		ItemIDs         []string         `json:"item_ids" maxItems:"200" doc:"The items to change (1 to 200)"`
 		SprintID        *string          `json:"sprint_id,omitempty" maxLength:"64" doc:"Move them to this sprint; empty for the product backlog"`
 		StatusID        *string          `json:"status_id,omitempty" maxLength:"64"`
 		AddLabels       []string         `json:"add_labels,omitempty" maxItems:"20"`
@@ -162,12 +153,12 @@ type bulkResponse struct {
 }
 
 type itemHistoryRequest struct {
-	itemPath
+	ItemPath
 	Page
 }
 
-type statusPath struct {
-	teamPath
+type StatusPath struct {
+	TeamPath
 	Status string `path:"status" maxLength:"64"`
 }
 
@@ -178,7 +169,7 @@ type statusesResponse struct {
 }
 
 type createStatusRequest struct {
-	teamPath
+	TeamPath
 	Body struct {
 		Name     string           `json:"name" minLength:"1" maxLength:"40" example:"In review"`
 		Category backlog.Category `json:"category" enum:"todo,in_progress,done"`
@@ -192,7 +183,7 @@ type statusResponse struct {
 }
 
 type updateStatusRequest struct {
-	statusPath
+	StatusPath
 	Body struct {
 		Version  int64             `json:"version" minimum:"1"`
 		Name     *string           `json:"name,omitempty" minLength:"1" maxLength:"40"`
@@ -203,17 +194,17 @@ type updateStatusRequest struct {
 }
 
 type deleteStatusRequest struct {
-	statusPath
-	versionQuery
+	StatusPath
+	VersionQuery
 	MoveTo string `query:"move_to" maxLength:"64" doc:"The status its items move to; needed when it has any"`
 }
 
-type settingsResponse struct {
+type backlogSettingsResponse struct {
 	Body backlog.Settings
 }
 
-type updateSettingsRequest struct {
-	teamPath
+type updateBacklogSettingsRequest struct {
+	TeamPath
 	Body struct {
 		Version         int64 `json:"version" minimum:"0" doc:"The version the change is based on (0 before the first change)"`
 		ParallelSprints bool  `json:"parallel_sprints"`
@@ -221,7 +212,7 @@ type updateSettingsRequest struct {
 }
 
 type boardRequest struct {
-	productPath
+	ProductPath
 	Sprint string `query:"sprint" maxLength:"64" doc:"A sprint id, or none for the items in no sprint; default the active sprint (or none when no sprint is active)"`
 }
 
@@ -229,8 +220,8 @@ type boardResponse struct {
 	Body backlog.Board
 }
 
-type filterPath struct {
-	teamPath
+type FilterPath struct {
+	TeamPath
 	Filter string `path:"filter" maxLength:"64"`
 }
 
@@ -241,7 +232,7 @@ type filtersResponse struct {
 }
 
 type createFilterRequest struct {
-	teamPath
+	TeamPath
 	Body struct {
 		ProductID string         `json:"product_id" maxLength:"64"`
 		Name      string         `json:"name" minLength:"1" maxLength:"80" example:"My open bugs"`
@@ -254,7 +245,7 @@ type filterResponse struct {
 }
 
 type updateFilterRequest struct {
-	filterPath
+	FilterPath
 	Body struct {
 		Version int64           `json:"version" minimum:"1"`
 		Name    *string         `json:"name,omitempty" minLength:"1" maxLength:"80"`
@@ -263,8 +254,8 @@ type updateFilterRequest struct {
 }
 
 type deleteFilterRequest struct {
-	filterPath
-	versionQuery
+	FilterPath
+	VersionQuery
 }
 
 func kinds(in []string) []backlog.Kind {
@@ -299,9 +290,13 @@ func (s *Server) backlogRoutes() {
 		Description: "Adds an epic, story, task, bug or subtask to the product's backlog, at the bottom unless a position is given. " +
 			"The item gets the product's next number and a key such as PAMA-42.",
 	}, func(ctx context.Context, in *createItemRequest) (*itemResponse, error) {
+		pid, err := s.productID(ctx, in.Product)
+		if err != nil {
+			return nil, err
+		}
 		b := in.Body
 		it, err := s.deps.Backlog.CreateItem(ctx, teamAccess(ctx).Team.ID, backlog.NewItem{
-			ProductID: in.Product, Kind: b.Kind, ParentID: b.ParentID, Title: b.Title, Description: b.Description,
+			ProductID: pid, Kind: b.Kind, ParentID: b.ParentID, Title: b.Title, Description: b.Description,
 			Criteria: b.Criteria, Points: b.Points, Assignees: b.Assignees, Labels: b.Labels, Priority: b.Priority,
 			DueDate: b.DueDate, Origin: b.Origin, StatusID: b.StatusID, SprintID: b.SprintID, Position: b.Position,
 		})
@@ -317,8 +312,12 @@ func (s *Server) backlogRoutes() {
 		Description: "The product's items in backlog order, filtered. Filters combine (all must hold); values of one filter are alternatives. " +
 			"`text` searches titles, descriptions and comments.",
 	}, func(ctx context.Context, in *listItemsRequest) (*itemPageResponse, error) {
+		pid, err := s.productID(ctx, in.Product)
+		if err != nil {
+			return nil, err
+		}
 		p, err := s.deps.Backlog.Search(ctx, teamAccess(ctx).Team.ID, backlog.Query{
-			ProductID: in.Product, Cursor: in.Cursor, Limit: in.Limit,
+			ProductID: pid, Cursor: in.Cursor, Limit: in.Limit,
 			Filter: backlog.Filter{Kinds: kinds(in.Kind), StatusIDs: in.Status, Categories: categories(in.Category),
 				Assignees: in.Assignee, Labels: in.Label, SprintID: in.Sprint, ParentID: in.Parent, Text: in.Text},
 		})
@@ -333,9 +332,13 @@ func (s *Server) backlogRoutes() {
 		Summary: "Change several items at once", Tags: tags,
 		Description: "Moves, labels, assigns or re-statuses up to 200 items in one transaction: all change or none.",
 	}, func(ctx context.Context, in *bulkRequest) (*bulkResponse, error) {
+		pid, err := s.productID(ctx, in.Product)
+		if err != nil {
+			return nil, err
+		}
 		b := in.Body
 		items, err := s.deps.Backlog.BulkEdit(ctx, teamAccess(ctx).Team.ID, backlog.Bulk{
-			ProductID: in.Product, ItemIDs: b.ItemIDs, SprintID: b.SprintID, StatusID: b.StatusID,
+			ProductID: pid, ItemIDs: b.ItemIDs, SprintID: b.SprintID, StatusID: b.StatusID,
 			AddLabels: b.AddLabels, RemoveLabels: b.RemoveLabels, AddAssignees: b.AddAssignees,
 			RemoveAssignees: b.RemoveAssignees, Position: b.Position,
 		})
@@ -351,7 +354,7 @@ func (s *Server) backlogRoutes() {
 		OperationID: "get-item", Method: http.MethodGet, Path: "/api/v1/teams/{team}/items/{item}",
 		Summary: "Get a backlog item", Tags: tags,
 		Description: "By id or by key (PAMA-42). The description comes as written (Markdown) and as sanitised HTML.",
-	}, func(ctx context.Context, in *itemPath) (*itemResponse, error) {
+	}, func(ctx context.Context, in *ItemPath) (*itemResponse, error) {
 		it, err := s.deps.Backlog.Item(ctx, teamAccess(ctx).Team.ID, in.Item)
 		if err != nil {
 			return nil, err
@@ -447,10 +450,14 @@ func (s *Server) backlogRoutes() {
 		Summary: "The board of a sprint", Tags: tags,
 		Description: "Columns are the workflow's statuses, with counts and WIP limits; lanes separate items born in ceremonies.",
 	}, func(ctx context.Context, in *boardRequest) (*boardResponse, error) {
+		pid, err := s.productID(ctx, in.Product)
+		if err != nil {
+			return nil, err
+		}
 		tm := teamAccess(ctx).Team.ID
 		sprintID := in.Sprint
 		if sprintID == "" {
-			active, err := s.deps.Sprints.List(ctx, tm, in.Product, "active")
+			active, err := s.deps.Sprints.List(ctx, tm, pid, "active")
 			if err != nil {
 				return nil, err
 			}
@@ -459,7 +466,7 @@ func (s *Server) backlogRoutes() {
 				sprintID = active[0].ID
 			}
 		}
-		b, err := s.deps.Backlog.Board(ctx, tm, in.Product, sprintID)
+		b, err := s.deps.Backlog.Board(ctx, tm, pid, sprintID)
 		if err != nil {
 			return nil, err
 		}
@@ -468,6 +475,16 @@ func (s *Server) backlogRoutes() {
 
 	s.workflowRoutes()
 	s.filterRoutes()
+}
+
+// productID turns a product reference (id or key) into the id of a product
+// of the caller's team, or not found.
+func (s *Server) productID(ctx context.Context, ref string) (string, error) {
+	p, err := s.deps.Products.Get(ctx, teamAccess(ctx).Team.ID, ref)
+	if err != nil {
+		return "", err
+	}
+	return p.ID, nil
 }
 
 // itemID turns an item reference (id or key) into its id.
@@ -488,7 +505,7 @@ func (s *Server) workflowRoutes() {
 		OperationID: "list-statuses", Method: http.MethodGet, Path: "/api/v1/teams/{team}/statuses",
 		Summary: "The team's workflow", Tags: tags,
 		Description: "The statuses items move through, in order, each in a category (todo, in_progress, done).",
-	}, func(ctx context.Context, in *teamPath) (*statusesResponse, error) {
+	}, func(ctx context.Context, in *TeamPath) (*statusesResponse, error) {
 		list, err := s.deps.Backlog.Statuses(ctx, teamAccess(ctx).Team.ID)
 		if err != nil {
 			return nil, err
@@ -534,23 +551,23 @@ func (s *Server) workflowRoutes() {
 	register(s, in(team.PermView), huma.Operation{
 		OperationID: "get-backlog-settings", Method: http.MethodGet, Path: "/api/v1/teams/{team}/backlog-settings",
 		Summary: "The team's backlog settings", Tags: tags,
-	}, func(ctx context.Context, in *teamPath) (*settingsResponse, error) {
+	}, func(ctx context.Context, in *TeamPath) (*backlogSettingsResponse, error) {
 		st, err := s.deps.Backlog.Settings(ctx, teamAccess(ctx).Team.ID)
 		if err != nil {
 			return nil, err
 		}
-		return &settingsResponse{Body: st}, nil
+		return &backlogSettingsResponse{Body: st}, nil
 	})
 
 	register(s, in(team.PermManageTeam), huma.Operation{
 		OperationID: "update-backlog-settings", Method: http.MethodPut, Path: "/api/v1/teams/{team}/backlog-settings",
 		Summary: "Change the team's backlog settings", Tags: tags,
-	}, func(ctx context.Context, in *updateSettingsRequest) (*settingsResponse, error) {
+	}, func(ctx context.Context, in *updateBacklogSettingsRequest) (*backlogSettingsResponse, error) {
 		st, err := s.deps.Backlog.UpdateSettings(ctx, teamAccess(ctx).Team.ID, in.Body.Version, in.Body.ParallelSprints)
 		if err != nil {
 			return nil, err
 		}
-		return &settingsResponse{Body: st}, nil
+		return &backlogSettingsResponse{Body: st}, nil
 	})
 }
 
@@ -559,7 +576,7 @@ func (s *Server) filterRoutes() {
 	register(s, in(team.PermView), huma.Operation{
 		OperationID: "list-saved-filters", Method: http.MethodGet, Path: "/api/v1/teams/{team}/filters",
 		Summary: "Your saved filters", Tags: tags,
-	}, func(ctx context.Context, in *teamPath) (*filtersResponse, error) {
+	}, func(ctx context.Context, in *TeamPath) (*filtersResponse, error) {
 		list, err := s.deps.Backlog.SavedFilters(ctx, teamAccess(ctx).Team.ID, accountID(ctx))
 		if err != nil {
 			return nil, err
@@ -584,7 +601,7 @@ func (s *Server) filterRoutes() {
 	register(s, in(team.PermView), huma.Operation{
 		OperationID: "get-saved-filter", Method: http.MethodGet, Path: "/api/v1/teams/{team}/filters/{filter}",
 		Summary: "One of your saved filters", Tags: tags,
-	}, func(ctx context.Context, in *filterPath) (*filterResponse, error) {
+	}, func(ctx context.Context, in *FilterPath) (*filterResponse, error) {
 		f, err := s.deps.Backlog.SavedFilter(ctx, teamAccess(ctx).Team.ID, accountID(ctx), in.Filter)
 		if err != nil {
 			return nil, err

@@ -10,8 +10,8 @@ import (
 	"github.com/pamateam/pama/internal/team"
 )
 
-type sprintPath struct {
-	teamPath
+type SprintPath struct {
+	TeamPath
 	Sprint string `path:"sprint" maxLength:"64" doc:"Sprint id"`
 }
 
@@ -20,7 +20,7 @@ type sprintResponse struct {
 }
 
 type listSprintsRequest struct {
-	productPath
+	ProductPath
 	State string `query:"state" enum:"planned,active,completed" doc:"Only sprints in this state"`
 }
 
@@ -31,7 +31,7 @@ type sprintsResponse struct {
 }
 
 type createSprintRequest struct {
-	productPath
+	ProductPath
 	Body struct {
 		Name      string `json:"name,omitempty" maxLength:"80" doc:"Default: Sprint N"`
 		Goal      string `json:"goal,omitempty" maxLength:"1000"`
@@ -41,7 +41,7 @@ type createSprintRequest struct {
 }
 
 type updateSprintRequest struct {
-	sprintPath
+	SprintPath
 	Body struct {
 		Version   int64   `json:"version" minimum:"1"`
 		Name      *string `json:"name,omitempty" minLength:"1" maxLength:"80"`
@@ -52,12 +52,12 @@ type updateSprintRequest struct {
 }
 
 type deleteSprintRequest struct {
-	sprintPath
-	versionQuery
+	SprintPath
+	VersionQuery
 }
 
 type startSprintRequest struct {
-	sprintPath
+	SprintPath
 	Body struct {
 		Version   int64  `json:"version" minimum:"1"`
 		Goal      string `json:"goal,omitempty" maxLength:"1000" doc:"The sprint goal; empty keeps the planned one"`
@@ -67,7 +67,7 @@ type startSprintRequest struct {
 }
 
 type completeSprintRequest struct {
-	sprintPath
+	SprintPath
 	Body struct {
 		Version   int64  `json:"version" minimum:"1"`
 		CarryOver string `json:"carry_over" minLength:"1" maxLength:"64" example:"next" doc:"Where unfinished items go: backlog, next (the next planned sprint, made if there is none) or a planned sprint's id"`
@@ -85,7 +85,7 @@ type capacityResponse struct {
 }
 
 type setCapacityRequest struct {
-	sprintPath
+	SprintPath
 	Body struct {
 		Capacity []sprint.Capacity `json:"capacity" maxItems:"100" doc:"Every member's capacity; members left out have none"`
 	}
@@ -97,7 +97,11 @@ func (s *Server) sprintRoutes() {
 		OperationID: "list-sprints", Method: http.MethodGet, Path: "/api/v1/teams/{team}/products/{product}/sprints",
 		Summary: "A product's sprints", Tags: tags, Description: "By number, oldest first.",
 	}, func(ctx context.Context, in *listSprintsRequest) (*sprintsResponse, error) {
-		list, err := s.deps.Sprints.List(ctx, teamAccess(ctx).Team.ID, in.Product, sprint.State(in.State))
+		pid, err := s.productID(ctx, in.Product)
+		if err != nil {
+			return nil, err
+		}
+		list, err := s.deps.Sprints.List(ctx, teamAccess(ctx).Team.ID, pid, sprint.State(in.State))
 		if err != nil {
 			return nil, err
 		}
@@ -110,9 +114,13 @@ func (s *Server) sprintRoutes() {
 		OperationID: "create-sprint", Method: http.MethodPost, Path: "/api/v1/teams/{team}/products/{product}/sprints",
 		Summary: "Plan a sprint", Tags: tags, DefaultStatus: http.StatusCreated,
 	}, func(ctx context.Context, in *createSprintRequest) (*sprintResponse, error) {
+		pid, err := s.productID(ctx, in.Product)
+		if err != nil {
+			return nil, err
+		}
 		b := in.Body
 		sp, err := s.deps.Sprints.Create(ctx, teamAccess(ctx).Team.ID, sprint.NewSprint{
-			ProductID: in.Product, Name: b.Name, Goal: b.Goal, StartDate: b.StartDate, EndDate: b.EndDate})
+			ProductID: pid, Name: b.Name, Goal: b.Goal, StartDate: b.StartDate, EndDate: b.EndDate})
 		if err != nil {
 			return nil, err
 		}
@@ -122,7 +130,7 @@ func (s *Server) sprintRoutes() {
 	register(s, in(team.PermView), huma.Operation{
 		OperationID: "get-sprint", Method: http.MethodGet, Path: "/api/v1/teams/{team}/sprints/{sprint}",
 		Summary: "Get a sprint", Tags: tags,
-	}, func(ctx context.Context, in *sprintPath) (*sprintResponse, error) {
+	}, func(ctx context.Context, in *SprintPath) (*sprintResponse, error) {
 		sp, err := s.deps.Sprints.Sprint(ctx, teamAccess(ctx).Team.ID, in.Sprint)
 		if err != nil {
 			return nil, err
@@ -181,7 +189,7 @@ func (s *Server) sprintRoutes() {
 	register(s, in(team.PermView), huma.Operation{
 		OperationID: "get-sprint-capacity", Method: http.MethodGet, Path: "/api/v1/teams/{team}/sprints/{sprint}/capacity",
 		Summary: "Members' capacity in a sprint", Tags: tags,
-	}, func(ctx context.Context, in *sprintPath) (*capacityResponse, error) {
+	}, func(ctx context.Context, in *SprintPath) (*capacityResponse, error) {
 		cs, err := s.deps.Sprints.Capacity(ctx, teamAccess(ctx).Team.ID, in.Sprint)
 		if err != nil {
 			return nil, err
