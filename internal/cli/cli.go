@@ -35,6 +35,7 @@ type root struct {
 	Migrate migrateCmd `cmd:"" help:"Apply database migrations to the platform and every team space, then exit."`
 	Version versionCmd `cmd:"" help:"Print the version."`
 	OpenAPI openAPICmd `cmd:"" name:"openapi" help:"Print the OpenAPI 3.1 document of the REST API (JSON)."`
+	Seed    seedCmd    `cmd:"" help:"Create demo data: pama seed --demo."`
 }
 
 type openAPICmd struct{}
@@ -83,6 +84,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		runErr = r.Serve.run(ctx, stderr)
 	case kctx.Command() == "migrate":
 		runErr = r.Migrate.run(ctx, stdout, stderr)
+	case kctx.Command() == "seed":
+		runErr = r.Seed.run(ctx, stdout, stderr)
 	case kctx.Command() == "openapi":
 		runErr = printOpenAPI(stdout)
 	case kctx.Command() == "version":

@@ -101,6 +101,16 @@ var demoLoose = []demoItem{
 	{kind: backlog.KindBug, title: "Footer links 404 on the Dutch site", points: 1, labels: []string{"ui", "i18n"}},
 	{kind: backlog.KindTask, title: "Load test the checkout before the spring sale", points: 3, labels: []string{"ops"}},
 	{kind: backlog.KindStory, title: "Accessibility audit fixes", labels: []string{"ui", "a11y"}},
+	{kind: backlog.KindBug, title: "Cover images blurry on high-density screens", labels: []string{"ui"}},
+	{kind: backlog.KindStory, title: "Gift cards", labels: []string{"payments"},
+		desc: "Sell gift cards in fixed amounts; redeem them at checkout."},
+	{kind: backlog.KindStory, title: "Author pages with all their books", labels: []string{"catalogue"}},
+	{kind: backlog.KindStory, title: "Pre-order books before release", labels: []string{"catalogue", "orders"}},
+	{kind: backlog.KindTask, title: "Move the image store to object storage", labels: []string{"ops", "tech-debt"}},
+	{kind: backlog.KindBug, title: "Newsletter unsubscribe link expires too soon", labels: []string{"email"}},
+	{kind: backlog.KindStory, title: "Reading group discounts", labels: []string{"conversion"}},
+	{kind: backlog.KindStory, title: "Dark mode", labels: []string{"ui"}},
+	{kind: backlog.KindTask, title: "Document the release checklist", labels: []string{"ops"}},
 }
 
 // Retrospective actions of sprint 3: born in a ceremony, they land in the
@@ -150,9 +160,9 @@ type seededItem struct {
 // run creates the whole history, ending at end (the real now).
 func (d *demoSeeder) run(end time.Time) error {
 	day := func(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), 9, 0, 0, 0, time.UTC) }
-	// The active sprint (4) started last working day but three; sprints are
-	// two weeks (Monday to the Friday after next).
-	activeStart := day(end).AddDate(0, 0, -5)
+	// The active sprint (4) started on the Monday at least three days ago;
+	// sprints are two weeks (Monday to the Friday after next).
+	activeStart := day(end).AddDate(0, 0, -3)
 	for activeStart.Weekday() != time.Monday {
 		activeStart = activeStart.AddDate(0, 0, -1)
 	}
@@ -245,7 +255,7 @@ func (d *demoSeeder) run(end time.Time) error {
 		if k == 0 {
 			d.at(start(0).Add(-2 * time.Hour))
 		} else {
-			d.at(start(k - 1).AddDate(0, 0, 11).Add(6 * time.Hour))
+			d.at(start(k-1).AddDate(0, 0, 11).Add(6 * time.Hour))
 		}
 		sp, err := d.sprints.Create(d.as(1), d.team, sprint.NewSprint{ProductID: d.product,
 			StartDate: start(k).Format(time.DateOnly), EndDate: start(k).AddDate(0, 0, 11).Format(time.DateOnly)})
