@@ -227,6 +227,14 @@ func TestBacklogAPI(t *testing.T) {
 		// Sprints: capacity, start, complete with carry-over.
 		r = po.Do(t, "PUT", base+"/sprints/"+sp.ID+"/capacity", map[string]any{"capacity": []map[string]any{{"account_id": dev.Account.ID, "days": 9, "points": 8}}})
 		mustStatus(t, r, http.StatusOK, "set capacity")
+		r = dev.Do(t, "GET", base+"/sprints/"+sp.ID+"/capacity", nil)
+		if r.Status != http.StatusOK || !strings.Contains(string(r.Body), `"days":9`) {
+			t.Errorf("capacity = %d %s", r.Status, r.Body)
+		}
+		r = dev.Do(t, "GET", base+"/sprints/"+sp.ID, nil)
+		if r.Status != http.StatusOK || !strings.Contains(string(r.Body), `"state":"planned"`) {
+			t.Errorf("get sprint = %d %s", r.Status, r.Body)
+		}
 		if r = dev.Do(t, "POST", base+"/sprints/"+sp.ID+"/start", map[string]any{"version": sp.Version}); r.Status != http.StatusForbidden {
 			t.Errorf("member starting a sprint = %d", r.Status)
 		}
@@ -271,6 +279,9 @@ func TestBacklogAPI(t *testing.T) {
 		r.JSON(t, &f)
 		if r = po.Do(t, "GET", base+"/filters/"+f.ID, nil); r.Status != http.StatusNotFound {
 			t.Errorf("another member's filter = %d", r.Status)
+		}
+		if r = dev.Do(t, "GET", base+"/filters/"+f.ID, nil); r.Status != http.StatusOK || !strings.Contains(string(r.Body), `"kinds":["task"]`) {
+			t.Errorf("own filter = %d %s", r.Status, r.Body)
 		}
 		r = dev.Do(t, "PATCH", base+"/filters/"+f.ID, map[string]any{"version": f.Version, "name": "Tasks"})
 		mustStatus(t, r, http.StatusOK, "rename filter")
