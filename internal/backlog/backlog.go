@@ -132,7 +132,6 @@ var (
 	ErrProductNotFound = fmt.Errorf("backlog: product %w", errkind.NotFound)
 	ErrStatusNotFound  = fmt.Errorf("backlog: status %w", errkind.NotFound)
 	ErrFilterNotFound  = fmt.Errorf("backlog: saved filter %w", errkind.NotFound)
-	ErrSprintNotFound  = fmt.Errorf("backlog: sprint %w", errkind.NotFound)
 	ErrHasChildren     = errkind.New(errkind.Conflict, "backlog: the item has child items; delete or move them first")
 	ErrStatusInUse     = errkind.New(errkind.Conflict, "backlog: items are in this status; name a status to move them to")
 	ErrLastInCategory  = errkind.New(errkind.Conflict, "backlog: the workflow needs at least one status in each category")
