@@ -31,7 +31,8 @@ const itemColumns = `id, team_id, product_id, number, kind, parent_id, title, de
 
 type rowScanner interface{ Scan(dest ...any) error }
 
-func scanItem(r rowScanner) (backlog.Item, error) {
+// scanItem reads a row of itemColumns, followed by extra columns into extra.
+func scanItem(r rowScanner, extra ...any) (backlog.Item, error) {
 	var (
 		it                          backlog.Item
 		parent, sprint              sql.NullString
@@ -40,9 +41,10 @@ func scanItem(r rowScanner) (backlog.Item, error) {
 		ceremony, session           string
 		created, updated, moved     int64
 	)
-	err := r.Scan(&it.ID, &it.TeamID, &it.ProductID, &it.Number, &it.Kind, &parent, &it.Title, &it.Description,
+	dest := append([]any{&it.ID, &it.TeamID, &it.ProductID, &it.Number, &it.Kind, &parent, &it.Title, &it.Description,
 		&criteria, &points, &assignees, &labels, &it.Priority, &it.DueDate, &ceremony, &session,
-		&it.StatusID, &it.StatusCategory, &sprint, &it.Rank, &it.CreatedBy, &created, &updated, &moved, &it.Version)
+		&it.StatusID, &it.StatusCategory, &sprint, &it.Rank, &it.CreatedBy, &created, &updated, &moved, &it.Version}, extra...)
+	err := r.Scan(dest...)
 	if err != nil {
 		return it, err
 	}
@@ -121,20 +123,22 @@ func productKey(ctx context.Context, q queryer, team, product string) (string, e
 
 func itemKey(key string, n int64) string { return key + "-" + strconv.FormatInt(n, 10) }
 
-// loadItem reads one item of team, with its key.
+// loadItem reads one item of team, with its key, in one query.
 func loadItem(ctx context.Context, q queryer, team, id string) (backlog.Item, error) {
-	it, err := scanItem(q.QueryRowContext(ctx, `SELECT `+itemColumns+` FROM items WHERE team_id = $1 AND id = $2`, team, id))
+	var key sql.NullString
+	it, err := scanItem(q.QueryRowContext(ctx, `SELECT `+itemColumns+`,
+		(SELECT p.key FROM products p WHERE p.team_id = items.team_id AND p.id = items.product_id)
+		FROM items WHERE team_id = $1 AND id = $2`, team, id), &key)
 	if errors.Is(err, sql.ErrNoRows) {
 		return it, backlog.ErrItemNotFound
 	}
 	if err != nil {
 		return it, fmt.Errorf("sqlstore: load item: %w", err)
 	}
-	key, err := productKey(ctx, q, team, it.ProductID)
-	if err != nil {
-		return it, err
+	if !key.Valid {
+		return it, backlog.ErrProductNotFound
 	}
-	it.Key = itemKey(key, it.Number)
+	it.Key = itemKey(key.String, it.Number)
 	return it, nil
 }
 
@@ -512,10 +516,10 @@ func neighbours(t *tx, team, product string, moving []string, pos backlog.Positi
 	if len(moving) == 0 {
 		notMoving = ""
 	}
-	first := func(cond, order string, extra ...any) (string, error) {
+	first := func(cond, order string) (string, error) {
 		var r string
 		err := t.QueryRowContext(t.ctx, `SELECT rank FROM items WHERE team_id = $1 AND product_id = $2`+notMoving+cond+
-			` ORDER BY rank `+order+` LIMIT 1`, append(slices.Clone(args), extra...)...).Scan(&r)
+			` ORDER BY rank `+order+` LIMIT 1`, args...).Scan(&r)
 		if errors.Is(err, sql.ErrNoRows) {
 			return "", nil
 		}
@@ -524,29 +528,33 @@ func neighbours(t *tx, team, product string, moving []string, pos backlog.Positi
 		}
 		return r, nil
 	}
-	anchor := func(id, field string) (string, error) {
+	// anchorAndNext reads the anchor's rank and, in the same query, the
+	// rank next to it in the direction given (cmp "<" or ">").
+	anchorAndNext := func(id, field, cmp, order string) (anchor, beside string, err error) {
 		if slices.Contains(moving, id) {
-			return "", errkind.Field(field, "cannot be an item that is being moved")
+			return "", "", errkind.Field(field, "cannot be an item that is being moved")
 		}
-		var r, p string
-		err := t.QueryRowContext(t.ctx, `SELECT rank, product_id FROM items WHERE team_id = $1 AND id = $2`, team, id).Scan(&r, &p)
+		var p string
+		var near sql.NullString
+		anchorArg := "$" + strconv.Itoa(len(args)+1)
+		err = t.QueryRowContext(t.ctx, `SELECT x.rank, x.product_id, (SELECT rank FROM items WHERE team_id = $1 AND product_id = $2`+
+			notMoving+` AND rank `+cmp+` x.rank ORDER BY rank `+order+` LIMIT 1)
+			FROM items x WHERE x.team_id = $1 AND x.id = `+anchorArg, append(slices.Clone(args), id)...).Scan(&anchor, &p, &near)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && p != product) {
-			return "", &errkind.FieldError{Field: field, Message: "is not an item of this product", Value: id}
+			return "", "", &errkind.FieldError{Field: field, Message: "is not an item of this product", Value: id}
 		}
-		return r, err
+		if err != nil {
+			return "", "", fmt.Errorf("sqlstore: neighbour rank: %w", err)
+		}
+		return anchor, near.String, nil
 	}
-	next := "$" + strconv.Itoa(len(args)+1)
 	switch {
 	case pos.Top:
 		b, err = first("", "ASC")
 	case pos.AfterID != "":
-		if a, err = anchor(pos.AfterID, "position.after_id"); err == nil {
-			b, err = first(" AND rank > "+next, "ASC", a)
-		}
+		a, b, err = anchorAndNext(pos.AfterID, "position.after_id", ">", "ASC")
 	case pos.BeforeID != "":
-		if b, err = anchor(pos.BeforeID, "position.before_id"); err == nil {
-			a, err = first(" AND rank < "+next, "DESC", b)
-		}
+		b, a, err = anchorAndNext(pos.BeforeID, "position.before_id", "<", "DESC")
 	default: // bottom
 		a, err = first("", "DESC")
 	}
