@@ -9,5 +9,6 @@ export const browserArgs = [
   '--disable-component-update',
   '--disable-sync',
   '--no-first-run',
+  '--disable-quic',
   '--disable-dev-shm-usage',
 ];

@@ -24,7 +24,7 @@ export function launch(): Promise<Browser> {
 
 export async function newContext(browser: Browser, opts: { viewport?: { width: number; height: number }; locale?: string; dark?: boolean } = {}): Promise<BrowserContext> {
   const isPhone = (opts.viewport?.width ?? 1280) < 600;
-  return browser.newContext({
+  const ctx = await browser.newContext({
     baseURL,
     viewport: opts.viewport ?? desktop,
     locale: opts.locale ?? 'en-US',
@@ -33,6 +33,8 @@ export async function newContext(browser: Browser, opts: { viewport?: { width: n
     isMobile: isPhone,
     hasTouch: isPhone,
   });
+  ctx.setDefaultTimeout(10_000);
+  return ctx;
 }
 
 let counter = 0;

@@ -2,7 +2,8 @@
 import { mount } from 'svelte';
 import App from './App.svelte';
 import { i18n, t } from './i18n/i18n.svelte';
-import { shouldHandle } from './lib/router.svelte';
+import { matcher, shouldHandle } from './lib/router.svelte';
+import { routes } from './routes';
 import { connection, router, session, toasts } from './lib/services';
 import { applyTheme, savedTheme } from './lib/theme';
 import { registerServiceWorker } from './lib/offline';
@@ -27,7 +28,9 @@ window.addEventListener('vite:preloadError', (e) => {
   location.reload();
 });
 
-await Promise.all([i18n.start(), session.load()]);
+// Fetch the first screen's code while the session is checked.
+const first = matcher(routes)(location.pathname);
+await Promise.all([i18n.start(), session.load(), first?.route.load().catch(() => undefined)]);
 
 mount(App, { target: document.getElementById('app')! });
 

@@ -11,18 +11,18 @@ export interface RouteDef<N extends string = string> {
   access: Access;
 }
 
-export interface Match<N extends string = string> {
-  route: RouteDef<N>;
+export interface Match<R extends RouteDef = RouteDef> {
+  route: R;
   params: Record<string, string>;
 }
 
-interface Compiled<N extends string> {
-  route: RouteDef<N>;
+interface Compiled<R extends RouteDef> {
+  route: R;
   re: RegExp;
   keys: string[];
 }
 
-function compile<N extends string>(route: RouteDef<N>): Compiled<N> {
+function compile<R extends RouteDef>(route: R): Compiled<R> {
   const keys: string[] = [];
   const parts = route.pattern
     .split('/')
@@ -38,7 +38,7 @@ function compile<N extends string>(route: RouteDef<N>): Compiled<N> {
 }
 
 /** matcher returns a function that finds the route of a path, or null. */
-export function matcher<N extends string>(routes: readonly RouteDef<N>[]): (path: string) => Match<N> | null {
+export function matcher<R extends RouteDef>(routes: readonly R[]): (path: string) => Match<R> | null {
   const compiled = routes.map(compile);
   return (path: string) => {
     for (const c of compiled) {
@@ -89,16 +89,19 @@ export interface LinkLike {
   href: string;
   target: string;
   hasAttribute(name: string): boolean;
+  getAttribute(name: string): string | null;
 }
 
 /**
  * shouldHandle reports whether a click on link is a plain navigation inside
  * the app that the router should take over: left button, no modifier keys,
- * same origin, no target or download, and not into /api/.
+ * same origin, no target or download, not into /api/, and not a jump to an
+ * anchor on this page ("#main"), which the browser does best.
  */
 export function shouldHandle(e: ClickLike, link: LinkLike, origin: string): boolean {
   if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return false;
   if ((link.target && link.target !== '_self') || link.hasAttribute('download') || link.hasAttribute('data-external')) return false;
+  if (link.getAttribute('href')?.startsWith('#')) return false;
   let url: URL;
   try {
     url = new URL(link.href, origin);

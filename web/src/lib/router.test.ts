@@ -60,7 +60,12 @@ describe('safeNext', () => {
 describe('shouldHandle', () => {
   const origin = 'https://pama.example';
   const plain = { button: 0, defaultPrevented: false, metaKey: false, ctrlKey: false, shiftKey: false, altKey: false };
-  const link = (href: string, target = '', attrs: string[] = []) => ({ href, target, hasAttribute: (n: string) => attrs.includes(n) });
+  const link = (href: string, target = '', attrs: string[] = []) => ({
+    href: new URL(href, origin).href,
+    target,
+    hasAttribute: (n: string) => attrs.includes(n),
+    getAttribute: (n: string) => (n === 'href' ? href : null),
+  });
   it.each([
     { name: 'plain in-app link', e: plain, l: link('https://pama.example/account'), want: true },
     { name: 'relative link', e: plain, l: link('/blue-whales'), want: true },
@@ -72,6 +77,7 @@ describe('shouldHandle', () => {
     { name: 'new tab', e: plain, l: link('/account', '_blank'), want: false },
     { name: 'download', e: plain, l: link('/x.csv', '', ['download']), want: false },
     { name: 'API link', e: plain, l: link('/api/docs'), want: false },
+    { name: 'anchor on this page', e: plain, l: link('#main'), want: false },
   ])('$name → $want', ({ e, l, want }) => {
     expect(shouldHandle(e, l, origin)).toBe(want);
   });
