@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -54,6 +55,7 @@ func problemFor(ctx context.Context, log *slog.Logger, err error) error {
 		p   *Problem
 		se  huma.StatusError
 		fe  *errkind.FieldError
+		fc  *errkind.FieldConflict
 		fes errkind.FieldErrors
 		vc  *errkind.VersionConflict
 		le  *errkind.LimitError
@@ -75,6 +77,10 @@ func problemFor(ctx context.Context, log *slog.Logger, err error) error {
 	case errors.As(err, &fe):
 		p = newProblem(http.StatusUnprocessableEntity, fe.Error())
 		p.Errors = []*huma.ErrorDetail{fieldDetail(fe)}
+		return p
+	case errors.As(err, &fc):
+		p = newProblem(http.StatusConflict, cleanMessage(err))
+		p.Errors = []*huma.ErrorDetail{fieldDetail(&errkind.FieldError{Field: fc.Field, Message: fc.Message})}
 		return p
 	case errors.As(err, &vc):
 		p = newProblem(http.StatusConflict, vc.Error())
@@ -109,8 +115,14 @@ func problemFor(ctx context.Context, log *slog.Logger, err error) error {
 	return newProblem(http.StatusInternalServerError, "Something went wrong on our side. It has been logged.")
 }
 
+// fieldDetail names the field's location: body.<field> unless the field
+// already says query., path. or header.
 func fieldDetail(f *errkind.FieldError) *huma.ErrorDetail {
-	return &huma.ErrorDetail{Location: "body." + f.Field, Message: f.Message, Value: f.Value}
+	loc := f.Field
+	if !strings.HasPrefix(loc, "query.") && !strings.HasPrefix(loc, "path.") && !strings.HasPrefix(loc, "header.") {
+		loc = "body." + loc
+	}
+	return &huma.ErrorDetail{Location: loc, Message: f.Message, Value: f.Value}
 }
 
 // cleanMessage turns "team: member not found" into "Member not found." for
