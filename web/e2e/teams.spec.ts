@@ -1,8 +1,8 @@
 // Team spaces: create one with a live address check, land in it, switch.
 // Runs when the server has the teams API.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { apiHas, launch, newContext, overflowX, phone, signIn, uniqueEmail } from './helpers';
+import type { Browser, Page } from 'playwright-core';
+import { apiHas, codeFor, launch, mails, newContext, overflowX, phone, signIn, uniqueEmail, waitFor } from './helpers';
 
 const ready = (await apiHas('post', '/api/v1/teams')) && (await apiHas('get', '/api/v1/slugs/{slug}'));
 
@@ -29,9 +29,13 @@ describe.skipIf(!ready)('team spaces', () => {
     await page.getByText('At least 3 characters.').waitFor();
     await page.getByLabel('Address').fill(slug);
     await page.getByText(`/${slug} is free.`).waitFor();
+    await page.getByLabel('Product name').fill('Whale watch app');
+    await expect(page.getByLabel('Key').inputValue()).resolves.toBe('WWA');
     await page.getByRole('button', { name: 'Create the team space' }).click();
 
     await page.getByRole('heading', { name: 'Blue Whales', level: 1 }).waitFor();
+    const products = await page.request.get(`/api/v1/teams/${slug}/products`);
+    expect(JSON.stringify(await products.json())).toContain('"key":"WWA"');
     expect(new URL(page.url()).pathname).toBe(`/${slug}`);
     await page.getByText('Your role: Owner').waitFor();
 
@@ -41,7 +45,7 @@ describe.skipIf(!ready)('team spaces', () => {
     await page.getByText(`/${slug} is taken. Try another.`).waitFor();
 
     // The switcher lists it and leads back to it.
-    await page.getByRole('button', { name: /Choose a team space|Switch team space/ }).first().click();
+    await page.getByRole('button', { name: /Team spaces|Switch team space/ }).first().click();
     await page.getByRole('link', { name: /Blue Whales/ }).first().click();
     await page.getByRole('heading', { name: 'Blue Whales', level: 1 }).waitFor();
     await ctx.close();
@@ -67,6 +71,81 @@ describe.skipIf(!ready)('team spaces', () => {
     await page.getByRole('heading', { name: 'Board', level: 1 }).waitFor();
     await expect(nav.getByRole('link', { name: 'Board' }).getAttribute('aria-current')).resolves.toBe('page');
     await ctx.close();
+  });
+});
+
+/** createTeam makes a team space as the account signed in on page, through the API. */
+async function createTeam(page: Page, name: string, slug: string): Promise<void> {
+  const res = await page.request.post('/api/v1/teams', { data: { name, slug } });
+  expect(res.status(), await res.text()).toBe(201);
+}
+
+/** invite sends an invitation from the team space as the account signed in on page. */
+async function invite(page: Page, slug: string, email: string, role: string): Promise<void> {
+  const res = await page.request.post(`/api/v1/teams/${slug}/invitations`, { data: { email, role } });
+  expect(res.status(), await res.text()).toBe(201);
+}
+
+describe.skipIf(!ready)('invitations', () => {
+  it('lets an invited account join from its list of invitations', async () => {
+    const owner = await newContext(browser);
+    const ownerPage = await owner.newPage();
+    await signIn(ownerPage, uniqueEmail('inviter'));
+    const slug = `crew-${Date.now().toString(36)}`;
+    await createTeam(ownerPage, 'Design Crew', slug);
+    const guestEmail = uniqueEmail('invitee');
+    await invite(ownerPage, slug, guestEmail, 'product_owner');
+
+    const guest = await newContext(browser);
+    const page = await guest.newPage();
+    await signIn(page, guestEmail);
+    const item = page.getByRole('listitem').filter({ hasText: 'Design Crew' });
+    await item.getByText('Design Crew · as Product owner').waitFor();
+    await item.getByRole('button', { name: 'Join Design Crew' }).click();
+    await page.getByRole('heading', { name: 'Design Crew', level: 1 }).waitFor();
+    await page.getByText('Your role: Product owner').waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/${slug}`);
+    await owner.close();
+    await guest.close();
+  });
+
+  it('takes a visitor from the emailed link through sign-in into the team', async () => {
+    const owner = await newContext(browser);
+    const ownerPage = await owner.newPage();
+    await signIn(ownerPage, uniqueEmail('linker'));
+    const slug = `link-${Date.now().toString(36)}`;
+    await createTeam(ownerPage, 'Link Team', slug);
+    const guestEmail = uniqueEmail('linked');
+    await invite(ownerPage, slug, guestEmail, 'member');
+    const token = await waitFor(async () => {
+      for (const body of await mails(guestEmail)) {
+        const m = /\/invite\/(\S+)/.exec(body);
+        if (m) return m[1];
+      }
+      return undefined;
+    }, 'the invitation mail');
+
+    const guest = await newContext(browser, { viewport: phone });
+    const page = await guest.newPage();
+    await page.goto(`/invite/${token}`);
+    await page.getByRole('heading', { name: 'You are invited' }).waitFor();
+    await page.getByRole('link', { name: 'Sign in to accept' }).click();
+    await page.getByLabel('Email address').fill(guestEmail);
+    const before = (await mails(guestEmail)).length;
+    await page.getByRole('button', { name: 'Email me a code' }).click();
+    await page.getByLabel('Code from the email').fill(await codeFor(guestEmail, before + 1));
+    await page.getByRole('heading', { name: 'You are invited' }).waitFor();
+    await page.getByText(`You are signed in as ${guestEmail}.`).waitFor();
+    await page.getByRole('button', { name: 'Accept the invitation' }).click();
+    await page.getByRole('heading', { name: 'Link Team', level: 1 }).waitFor();
+    await page.getByText('Your role: Member').waitFor();
+
+    // A used link says so.
+    await page.goto(`/invite/${token}`);
+    await page.getByRole('button', { name: 'Accept the invitation' }).click();
+    await page.getByRole('alert').filter({ hasText: /cannot be used|already/i }).waitFor();
+    await owner.close();
+    await guest.close();
   });
 });
 

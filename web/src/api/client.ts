@@ -3,11 +3,10 @@
 // (schema.d.ts), so a changed API breaks the build, not the user.
 
 import type { components, paths } from './schema';
-import type { PendingPaths } from './pending';
 import { ApiError, problemFromResponse } from './problem';
 
 /** Every operation the client knows. */
-export type Paths = paths & PendingPaths;
+export type Paths = paths;
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -145,4 +144,7 @@ export function createClient(options: ClientOptions = {}) {
 export type Schemas = components['schemas'];
 export type Account = Schemas['Account'];
 export type Token = Schemas['Token'];
-export type { MyTeam, Team, PendingInvitation, Role, SlugCheck } from './pending';
+export type MyTeam = Schemas['MyTeam'];
+export type TeamView = Schemas['TeamView'];
+export type PendingInvitation = Schemas['PendingInvitation'];
+export type Role = MyTeam['role'];

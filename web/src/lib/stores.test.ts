@@ -4,7 +4,7 @@ import type { Account, MyTeam } from '../api/client';
 import { Connection, graceMs, indicator } from './connection.svelte';
 import { initials, Session } from './session.svelte';
 import { SlugCheck } from './slugcheck.svelte';
-import { checkSlug, sortTeams, suggestSlug, Teams } from './teams.svelte';
+import { checkSlug, keyOK, sortTeams, suggestKey, suggestSlug, Teams } from './teams.svelte';
 import { Toasts } from './toasts.svelte';
 import { clock, secondsLeft } from './time';
 import { expiryDate, tokenState } from './tokens';
@@ -179,6 +179,36 @@ describe('suggestSlug and checkSlug', () => {
     ['blue-whales-2', null],
   ])('%s → %s', (slug, want) => {
     expect(checkSlug(slug)).toBe(want);
+  });
+});
+
+describe('suggestKey and keyOK', () => {
+  it.each([
+    ['Pama web app', 'PWA'],
+    ['Mobile', 'MOBI'],
+    ['ab', 'AB'],
+    ['a', ''],
+    ['Мобильное приложение', 'MP'],
+    ['2026 roadmap', 'ROAD'],
+    ['x 1', 'X1'],
+    ['', ''],
+    ['one two three four five six seven eight nine ten eleven', 'OTTFFSSENT'],
+  ])('%s → %s', (name, want) => {
+    const key = suggestKey(name);
+    expect(key).toBe(want);
+    if (key) expect(keyOK(key)).toBe(true);
+  });
+
+  it.each([
+    ['PAMA', true],
+    ['P1', true],
+    ['P', false],
+    ['1P', false],
+    ['pama', false],
+    ['ABCDEFGHIJK', false],
+    ['AB-C', false],
+  ])('keyOK(%s) = %s', (key, want) => {
+    expect(keyOK(key)).toBe(want);
   });
 });
 

@@ -1,11 +1,11 @@
 // The team space a screen is in, loaded from the API by its address.
 
-import type { Client, Role, Team } from '../api/client';
+import type { Client, TeamView } from '../api/client';
 import { ApiError } from '../api/problem';
 
 export type TeamLoad =
   | { kind: 'loading' }
-  | { kind: 'ready'; team: Team & { role?: Role } }
+  | { kind: 'ready'; team: TeamView }
   | { kind: 'missing' }
   | { kind: 'error'; error: ApiError };
 

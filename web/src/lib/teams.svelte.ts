@@ -85,22 +85,47 @@ export function sortTeams(teams: MyTeam[]): MyTeam[] {
  * Cyrillic is transliterated; other letters lose their accents or are dropped.
  */
 export function suggestSlug(name: string): string {
-  const translit: Record<string, string> = {
-    а: 'a', б: 'b', в: 'v', г: 'g', д: 'd', е: 'e', ё: 'e', ж: 'zh', з: 'z', и: 'i', й: 'y', к: 'k', л: 'l',
-    м: 'm', н: 'n', о: 'o', п: 'p', р: 'r', с: 's', т: 't', у: 'u', ф: 'f', х: 'kh', ц: 'ts', ч: 'ch',
-    ш: 'sh', щ: 'shch', ъ: '', ы: 'y', ь: '', э: 'e', ю: 'yu', я: 'ya',
-  };
-  const latin = [...name.toLowerCase()]
-    .map((c) => translit[c] ?? c)
-    .join('')
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '');
-  let slug = latin
+  let slug = latin(name)
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^[^a-z]+/, '')
     .replace(/-+/g, '-');
   slug = slug.slice(0, 30).replace(/-+$/, '');
   return slug;
+}
+
+const translit: Record<string, string> = {
+  а: 'a', б: 'b', в: 'v', г: 'g', д: 'd', е: 'e', ё: 'e', ж: 'zh', з: 'z', и: 'i', й: 'y', к: 'k', л: 'l',
+  м: 'm', н: 'n', о: 'o', п: 'p', р: 'r', с: 's', т: 't', у: 'u', ф: 'f', х: 'kh', ц: 'ts', ч: 'ch',
+  ш: 'sh', щ: 'shch', ъ: '', ы: 'y', ь: '', э: 'e', ю: 'yu', я: 'ya',
+};
+
+/** latin lower-cases s, transliterates Cyrillic and drops accents. */
+function latin(s: string): string {
+  return [...s.toLowerCase()]
+    .map((c) => translit[c] ?? c)
+    .join('')
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '');
+}
+
+/**
+ * suggestKey turns a product name into a key for its items (PAMA-12): the
+ * initials of several words ("Pama web app" → "PWA"), or the start of one
+ * word ("Mobile" → "MOBI"); upper-case Latin letters and digits, starting
+ * with a letter, 2 to 10 characters. It returns "" when the name gives none.
+ */
+export function suggestKey(name: string): string {
+  const words = latin(name).split(/[^a-z0-9]+/).filter(Boolean);
+  const noLead = (s: string) => s.replace(/^[0-9]+/, '');
+  let key = words.length >= 2 ? noLead(words.map((w) => w[0]).join('')) : noLead(words[0] ?? '').slice(0, 4);
+  if (key.length < 2) key = noLead(words.join('')).slice(0, 4);
+  key = key.toUpperCase().slice(0, 10);
+  return /^[A-Z][A-Z0-9]{1,9}$/.test(key) ? key : '';
+}
+
+/** keyOK reports whether key is a valid product key. */
+export function keyOK(key: string): boolean {
+  return /^[A-Z][A-Z0-9]{1,9}$/.test(key);
 }
 
 /** Slug rules the server enforces, checked here first to answer as one types. */
