@@ -122,6 +122,7 @@ describe.skipIf(!enabled)('screenshots', () => {
       await shot(page, `${device}-token-created`);
       await page.getByRole('button', { name: 'Done' }).click();
       await page.getByRole('dialog').waitFor({ state: 'hidden' });
+      await page.evaluate(() => window.scrollTo(0, 0));
       await shot(page, `${device}-account`);
       await ctx.close();
 

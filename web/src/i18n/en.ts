@@ -4,10 +4,8 @@
 
 const en = {
   'app.name': 'Pama',
-  'app.tagline': 'Your backlog and every Scrum ceremony, live, together.',
   'app.skipToContent': 'Skip to content',
   'app.updateReady': 'A new version of Pama is ready.',
-  'app.reload': 'Reload',
 
   'common.loading': 'Loading…',
   'common.working': 'Working…',
@@ -16,12 +14,10 @@ const en = {
   'common.dismiss': 'Dismiss',
   'common.cancel': 'Cancel',
   'common.save': 'Save',
-  'common.saved': 'Saved.',
   'common.done': 'Done',
   'common.copy': 'Copy',
   'common.copied': 'Copied.',
   'common.optional': 'optional',
-  'common.back': 'Back',
 
   'nav.main': 'Main',
   'nav.team': 'Team',

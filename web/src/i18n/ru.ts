@@ -3,10 +3,8 @@ import type { Catalog } from './i18n.svelte';
 
 const ru: Catalog = {
   'app.name': 'Pama',
-  'app.tagline': 'Бэклог и все Scrum-церемонии — вместе и вживую.',
   'app.skipToContent': 'Перейти к содержимому',
   'app.updateReady': 'Готова новая версия Pama.',
-  'app.reload': 'Обновить',
 
   'common.loading': 'Загрузка…',
   'common.working': 'Выполняется…',
@@ -15,12 +13,10 @@ const ru: Catalog = {
   'common.dismiss': 'Скрыть',
   'common.cancel': 'Отмена',
   'common.save': 'Сохранить',
-  'common.saved': 'Сохранено.',
   'common.done': 'Готово',
   'common.copy': 'Копировать',
   'common.copied': 'Скопировано.',
   'common.optional': 'необязательно',
-  'common.back': 'Назад',
 
   'nav.main': 'Основная навигация',
   'nav.team': 'Команда',

@@ -1,6 +1,11 @@
 // The state of the link to the server, shown quietly: nothing while all is
 // well or for a moment's blip, "Reconnecting…" when the real-time connection
 // has been down for a while, "Offline" when the browser has no network.
+//
+// The real-time client reports its state with set(): with centrifuge,
+//   client.on('connecting', () => connection.set('connecting'));
+//   client.on('connected', () => connection.set('connected'));
+//   client.on('disconnected', () => connection.set('disconnected'));
 
 export type LinkState = 'connected' | 'connecting' | 'disconnected';
 

@@ -4,6 +4,7 @@
 
 import { createClient } from '../api/client';
 import { Connection } from './connection.svelte';
+import { forgetCachedData } from './offline';
 import { Router } from './router.svelte';
 import { Session } from './session.svelte';
 import { Teams } from './teams.svelte';
@@ -11,6 +12,8 @@ import { Toasts } from './toasts.svelte';
 
 export const api = createClient({
   onUnauthorized: () => {
+    // The server ended the session: forget it, and the answers cached under it.
+    forgetCachedData();
     if (session.status === 'signed-in') session.signedOut();
   },
 });
