@@ -16,12 +16,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/pamateam/pama/internal/backlog"
 	"github.com/pamateam/pama/internal/config"
 	"github.com/pamateam/pama/internal/httpapi"
 	"github.com/pamateam/pama/internal/identity"
 	"github.com/pamateam/pama/internal/mail"
 	"github.com/pamateam/pama/internal/oidc"
 	"github.com/pamateam/pama/internal/product"
+	"github.com/pamateam/pama/internal/sprint"
 	"github.com/pamateam/pama/internal/sqlstore"
 	"github.com/pamateam/pama/internal/team"
 )
@@ -36,6 +38,8 @@ type App struct {
 	Products *product.Service
 	OIDC     *oidc.Provider
 	External *oidc.External
+	Backlog  *backlog.Service
+	Sprints  *sprint.Service
 	Server   *httpapi.Server
 	Registry *prometheus.Registry
 }
@@ -93,6 +97,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		BaseURL: cfg.PublicURL(),
 	}, log.With("component", "team"))
 	a.Products = product.NewService(store, log.With("component", "product"))
+	a.Backlog = backlog.NewService(store, log.With("component", "backlog"))
+	a.Sprints = sprint.NewService(store, log.With("component", "sprint"))
 
 	a.OIDC, err = oidc.NewProvider(ctx, store, a.Identity, a.Teams, oidc.Config{
 		Issuer:         cfg.PublicURL(),
@@ -120,6 +126,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		Identity: a.Identity,
 		Teams:    a.Teams,
 		Products: a.Products,
+		Backlog:  a.Backlog,
+		Sprints:  a.Sprints,
 		Activity: store,
 		OIDC:     a.OIDC,
 		External: a.External,

@@ -36,6 +36,7 @@ type root struct {
 	Version versionCmd `cmd:"" help:"Print the version."`
 	OpenAPI openAPICmd `cmd:"" name:"openapi" help:"Print the OpenAPI 3.1 document of the REST API (JSON)."`
 	Admin   adminCmd   `cmd:"" help:"Operator tasks on storage: Pama ID clients and signing keys."`
+	Seed    seedCmd    `cmd:"" help:"Create demo data: pama seed --demo."`
 }
 
 type openAPICmd struct{}
@@ -84,6 +85,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		runErr = r.Serve.run(ctx, stderr)
 	case kctx.Command() == "migrate":
 		runErr = r.Migrate.run(ctx, stdout, stderr)
+	case kctx.Command() == "seed":
+		runErr = r.Seed.run(ctx, stdout, stderr)
 	case kctx.Command() == "openapi":
 		runErr = printOpenAPI(stdout)
 	case kctx.Command() == "admin oidc-client create":

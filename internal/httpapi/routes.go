@@ -110,4 +110,6 @@ func (s *Server) routes() {
 	s.activityRoutes()
 	s.oidcAdminRoutes()
 	s.pamaIDRoutes()
+	s.backlogRoutes()
+	s.sprintRoutes()
 }
