@@ -94,6 +94,13 @@ func NewService(store Store, log *slog.Logger) *Service {
 	return &Service{store: store, log: log, md: NewRenderer()}
 }
 
+// Preview renders Markdown the way item descriptions are shown: sanitised
+// HTML that is safe to put in a page. It stores nothing; editors use it to
+// show what a description will look like before it is saved.
+func (s *Service) Preview(markdown string) string {
+	return s.md.HTML(markdown)
+}
+
 func (s *Service) render(it Item) Item {
 	it.DescriptionHTML = s.md.HTML(it.Description)
 	return it

@@ -132,6 +132,19 @@ type itemPageResponse struct {
 	Body backlog.Page
 }
 
+type previewRequest struct {
+	TeamPath
+	Body struct {
+		Markdown string `json:"markdown" maxLength:"20000" doc:"Markdown as an editor holds it" example:"**Fast** checkout"`
+	}
+}
+
+type previewResponse struct {
+	Body struct {
+		HTML string `json:"html" doc:"The Markdown rendered to sanitised HTML, as item descriptions are shown"`
+	}
+}
+
 type bulkRequest struct {
 	ProductPath
 	Body struct {
@@ -471,6 +484,17 @@ func (s *Server) backlogRoutes() {
 			return nil, err
 		}
 		return &boardResponse{Body: b}, nil
+	})
+
+	register(s, in(team.PermView), huma.Operation{
+		OperationID: "preview-markdown", Method: http.MethodPost, Path: "/api/v1/teams/{team}/markdown/preview",
+		Summary: "Preview Markdown", Tags: tags, MaxBodyBytes: itemBodyLimit,
+		Description: "Renders Markdown to sanitised HTML exactly as item descriptions are rendered, without saving anything, " +
+			"so an editor can show the text as it will look.",
+	}, func(ctx context.Context, in *previewRequest) (*previewResponse, error) {
+		out := &previewResponse{}
+		out.Body.HTML = s.deps.Backlog.Preview(in.Body.Markdown)
+		return out, nil
 	})
 
 	s.workflowRoutes()

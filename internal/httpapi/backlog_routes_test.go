@@ -316,3 +316,49 @@ func TestBacklogAPI(t *testing.T) {
 		}
 	})
 }
+
+func TestPreviewMarkdown(t *testing.T) {
+	eachEngine(t, func(t *testing.T, env *apptest.Env) {
+		owner := env.SignIn(t, "owner@example.com")
+		tm, _ := createTeam(t, owner, "Preview team", "preview-team", "PRE")
+		observer := join(t, env, owner, tm.ID, "watcher@example.com", "observer")
+		path := "/api/v1/teams/" + tm.ID + "/markdown/preview"
+
+		tests := []struct {
+			name     string
+			markdown string
+			want     []string
+			never    []string
+		}{
+			{"emphasis and lists", "**Fast** and\n\n- one\n- two", []string{"<strong>Fast</strong>", "<li>one</li>"}, nil},
+			{"script is removed", "hi <script>alert(1)</script>", []string{"hi"}, []string{"<script", "alert(1)</script>"}},
+			{"task lists stay checkboxes", "- [x] done\n- [ ] open", []string{`type="checkbox"`, "checked"}, nil},
+			{"links open safely", "[site](https://example.com)", []string{`rel="nofollow noopener"`, `target="_blank"`}, nil},
+			{"empty gives nothing", "", nil, []string{"<"}},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				// Any member may preview, even one who cannot edit: it saves nothing.
+				r := observer.Do(t, "POST", path, map[string]string{"markdown": tc.markdown})
+				mustStatus(t, r, http.StatusOK, "preview")
+				var out struct{ HTML string }
+				r.JSON(t, &out)
+				for _, w := range tc.want {
+					if !strings.Contains(out.HTML, w) {
+						t.Errorf("preview of %q = %q, want it to contain %q", tc.markdown, out.HTML, w)
+					}
+				}
+				for _, n := range tc.never {
+					if strings.Contains(out.HTML, n) {
+						t.Errorf("preview of %q = %q, must not contain %q", tc.markdown, out.HTML, n)
+					}
+				}
+			})
+		}
+
+		r := owner.Do(t, "POST", path, map[string]string{"markdown": strings.Repeat("x", 20001)})
+		if r.Status != http.StatusUnprocessableEntity || !r.Problem(t).Has("body.markdown") {
+			t.Errorf("over-long preview = %d %s", r.Status, r.Body)
+		}
+	})
+}
