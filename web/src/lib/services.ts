@@ -4,11 +4,13 @@
 
 import { createClient } from '../api/client';
 import { Connection } from './connection.svelte';
+import { Hub } from './hub';
 import { forgetCachedData } from './offline';
 import { Router } from './router.svelte';
 import { Session } from './session.svelte';
 import { Teams } from './teams.svelte';
 import { Toasts } from './toasts.svelte';
+import { Workspace } from './workspace.svelte';
 
 export const api = createClient({
   onUnauthorized: () => {
@@ -22,3 +24,7 @@ export const teams = new Teams(api);
 export const toasts = new Toasts();
 export const connection = new Connection();
 export const router = new Router(window);
+/** The team space the screens work in. */
+export const workspace = new Workspace(api);
+/** Real-time channels of this tab. */
+export const hub = new Hub();
