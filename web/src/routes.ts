@@ -16,17 +16,24 @@ export type RouteName =
   | 'sprints'
   | 'ceremonies'
   | 'reports'
-  | 'settings';
+  | 'settings'
+  | 'item'
+  | 'settings-workflow'
+  | 'settings-members'
+  | 'settings-products';
 
 export interface Route extends RouteDef<RouteName> {
   /** Screens inside a team show the team's navigation. */
   team?: boolean;
+  /** The section the navigation marks as current, when not the route's own name. */
+  section?: TeamSection;
   /** Bare screens (sign-in, invitations) have no app shell around them. */
   bare?: boolean;
   load: () => Promise<{ default: Component<any> }>;
 }
 
 const section = () => import('./screens/TeamSection.svelte');
+const settings = () => import('./screens/Settings.svelte');
 
 // Team addresses are the first path segment; the server reserves every
 // other first segment used here (sign-in, invite, teams, account, ...).
@@ -37,12 +44,16 @@ export const routes: Route[] = [
   { name: 'new-team', pattern: '/teams/new', access: 'signed-in', load: () => import('./screens/NewTeam.svelte') },
   { name: 'account', pattern: '/account', access: 'signed-in', load: () => import('./screens/Account.svelte') },
   { name: 'team', pattern: '/:team', access: 'signed-in', team: true, load: () => import('./screens/TeamHome.svelte') },
-  { name: 'backlog', pattern: '/:team/backlog', access: 'signed-in', team: true, load: section },
-  { name: 'board', pattern: '/:team/board', access: 'signed-in', team: true, load: section },
-  { name: 'sprints', pattern: '/:team/sprints', access: 'signed-in', team: true, load: section },
+  { name: 'backlog', pattern: '/:team/backlog', access: 'signed-in', team: true, load: () => import('./screens/Backlog.svelte') },
+  { name: 'item', pattern: '/:team/items/:item', access: 'signed-in', team: true, section: 'backlog', load: () => import('./screens/ItemDetails.svelte') },
+  { name: 'board', pattern: '/:team/board', access: 'signed-in', team: true, load: () => import('./screens/Board.svelte') },
+  { name: 'sprints', pattern: '/:team/sprints', access: 'signed-in', team: true, load: () => import('./screens/Sprints.svelte') },
   { name: 'ceremonies', pattern: '/:team/ceremonies', access: 'signed-in', team: true, load: section },
   { name: 'reports', pattern: '/:team/reports', access: 'signed-in', team: true, load: section },
-  { name: 'settings', pattern: '/:team/settings', access: 'signed-in', team: true, load: section },
+  { name: 'settings', pattern: '/:team/settings', access: 'signed-in', team: true, load: settings },
+  { name: 'settings-workflow', pattern: '/:team/settings/workflow', access: 'signed-in', team: true, section: 'settings', load: settings },
+  { name: 'settings-members', pattern: '/:team/settings/members', access: 'signed-in', team: true, section: 'settings', load: settings },
+  { name: 'settings-products', pattern: '/:team/settings/products', access: 'signed-in', team: true, section: 'settings', load: settings },
 ];
 
 /** The sections of a team, in the order the navigation shows them. */
@@ -53,4 +64,9 @@ export type TeamSection = (typeof teamSections)[number];
 export function teamHref(slug: string, sectionName: TeamSection = 'team'): string {
   const base = `/${encodeURIComponent(slug)}`;
   return sectionName === 'team' ? base : `${base}/${sectionName}`;
+}
+
+/** itemHref returns the address of an item's details. */
+export function itemHref(slug: string, key: string): string {
+  return `/${encodeURIComponent(slug)}/items/${encodeURIComponent(key)}`;
 }

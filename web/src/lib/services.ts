@@ -4,6 +4,7 @@
 
 import { createClient } from '../api/client';
 import { Connection } from './connection.svelte';
+import { Conflicts } from './conflicts.svelte';
 import { Hub } from './hub';
 import { forgetCachedData } from './offline';
 import { Router } from './router.svelte';
@@ -28,3 +29,5 @@ export const router = new Router(window);
 export const workspace = new Workspace(api);
 /** Real-time channels of this tab. */
 export const hub = new Hub();
+/** Questions about saving over someone else's change. */
+export const conflicts = new Conflicts();
