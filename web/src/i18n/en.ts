@@ -394,6 +394,26 @@ const en = {
   'item.deleteHasChildren': 'This item has child items. Delete or move them first.',
   'item.deleted': '{key} deleted.',
   'item.deletedElsewhere': '{key} was deleted by someone else.',
+
+  'board.activeSprint': 'Active sprint',
+  'board.noActiveTitle': 'No sprint is running',
+  'board.noActiveText': 'The board shows the active sprint. Plan one and start it on the sprints screen.',
+  'board.toSprints': 'Go to sprints',
+  'board.ends': 'ends {date}',
+  'board.truncated': 'This sprint has more items than a board shows; the backlog has them all.',
+  'board.help': 'Press Space to pick the card up, the arrow keys to move it between columns and within a column, Space again to drop it, or Escape to put it back.',
+  'board.columns': 'Columns',
+  'board.move': 'Move {key}',
+  'board.grabbed': '{key} picked up in {column}, position {position}. Move with the arrow keys, drop with Space, cancel with Escape.',
+  'board.moved': '{key} in {column}, position {position}.',
+  'board.dropped': '{key} dropped in {column}, position {position}.',
+  'board.overLimit': '{count} items, over the limit of {limit}',
+  'board.withLimit': '{count} items, limit {limit}',
+  'board.wipWarning': '{status} now holds {count} items, over its limit of {limit}.',
+  'board.ceremoniesLane': 'Born in ceremonies',
+  'board.ceremoniesIn': '{column}, born in ceremonies',
+  'board.emptyColumn': 'Nothing here',
+  'board.online': 'Online now: {names}',
 } as const;
 
 export default en;

@@ -413,6 +413,26 @@ const ru: Catalog = {
   'item.deleteHasChildren': 'У элемента есть дочерние элементы. Сначала удалите или перенесите их.',
   'item.deleted': '{key} удалён.',
   'item.deletedElsewhere': '{key} удалён другим участником.',
+
+  'board.activeSprint': 'Активный спринт',
+  'board.noActiveTitle': 'Спринт не идёт',
+  'board.noActiveText': 'Доска показывает активный спринт. Запланируйте и начните его на экране спринтов.',
+  'board.toSprints': 'К спринтам',
+  'board.ends': 'до {date}',
+  'board.truncated': 'В спринте больше элементов, чем помещается на доске; в бэклоге есть все.',
+  'board.help': 'Нажмите пробел, чтобы взять карточку, стрелки — чтобы двигать её между колонками и внутри колонки, пробел ещё раз — чтобы отпустить, Escape — чтобы вернуть на место.',
+  'board.columns': 'Колонки',
+  'board.move': 'Переместить {key}',
+  'board.grabbed': '{key} взят в колонке «{column}», позиция {position}. Двигайте стрелками, отпустите пробелом, отмена — Escape.',
+  'board.moved': '{key} в колонке «{column}», позиция {position}.',
+  'board.dropped': '{key} оставлен в колонке «{column}», позиция {position}.',
+  'board.overLimit': 'Элементов: {count}, больше лимита {limit}',
+  'board.withLimit': 'Элементов: {count}, лимит {limit}',
+  'board.wipWarning': 'В колонке «{status}» теперь {count}, больше лимита {limit}.',
+  'board.ceremoniesLane': 'Из церемоний',
+  'board.ceremoniesIn': '{column}, из церемоний',
+  'board.emptyColumn': 'Пусто',
+  'board.online': 'Сейчас в сети: {names}',
 };
 
 export default ru;
