@@ -97,4 +97,7 @@ func (s *Server) routes() {
 	s.activityRoutes()
 	s.backlogRoutes()
 	s.sprintRoutes()
+	s.commentRoutes()
+	s.notificationRoutes()
+	s.attachmentRoutes()
 }
