@@ -215,4 +215,6 @@ type Actor struct {
 func Key(team, id string) string { return "teams/" + team + "/attachments/" + id }
 
 // ContentURL returns the API path of an attachment's content.
-func ContentURL(team, id string) string { return "/api/v1/teams/" + team + "/attachments/" + id + "/content" }
+func ContentURL(team, id string) string {
+	return "/api/v1/teams/" + team + "/attachments/" + id + "/content"
+}

@@ -417,4 +417,3 @@ func TestAvatars(t *testing.T) {
 }
 
 func slicesClone(b []byte) []byte { return append([]byte(nil), b...) }
-

@@ -29,9 +29,9 @@ const commentColumns = `id, team_id, item_id, author_id, body, mentions, created
 
 func scanComment(r rowScanner) (comment.Comment, error) {
 	var (
-		c                         comment.Comment
-		mentions                  string
-		created, edited, deleted  int64
+		c                        comment.Comment
+		mentions                 string
+		created, edited, deleted int64
 	)
 	err := r.Scan(&c.ID, &c.TeamID, &c.ItemID, &c.AuthorID, &c.Body, &mentions, &created, &edited, &deleted, &c.DeletedBy, &c.Version)
 	if err != nil {
