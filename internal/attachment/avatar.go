@@ -80,12 +80,11 @@ func (s *Service) SetAvatar(ctx context.Context, accountID string, body io.Reade
 		return "", ErrNotImage
 	}
 	err := s.blobs.Put(ctx, key, io.MultiReader(bytes.NewReader(head), src), size, ct)
-	switch {
-	case err != nil && src.err != nil && !errors.Is(src.err, io.EOF), err != nil && src.n < size:
+	if err != nil {
 		s.dropBlob(ctx, key)
-		return "", ErrIncomplete
-	case err != nil:
-		s.dropBlob(ctx, key)
+		if cerr := src.failed(err, size); cerr != nil {
+			return "", cerr
+		}
 		return "", fmt.Errorf("attachment: store avatar: %w", errors.Join(errkind.Unavailable, err))
 	}
 	url := AvatarURL(accountID, name)

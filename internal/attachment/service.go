@@ -139,14 +139,13 @@ func (s *Service) put(ctx context.Context, key string, body io.Reader, size int6
 	h.Write(head)
 	rest := io.TeeReader(src, h)
 	err = s.blobs.Put(ctx, key, io.MultiReader(bytes.NewReader(head), rest), size, ct)
-	switch {
-	case src.err != nil && !errors.Is(src.err, io.EOF):
-		return "", "", ErrIncomplete
-	case err != nil && ctx.Err() != nil:
+	if err := src.failed(err, size); err != nil {
+		return "", "", err
+	}
+	if err != nil && ctx.Err() != nil {
 		return "", "", ctx.Err()
-	case err != nil && src.n < size:
-		return "", "", ErrIncomplete
-	case err != nil:
+	}
+	if err != nil {
 		return "", "", fmt.Errorf("attachment: store content: %w", errors.Join(errkind.Unavailable, err))
 	}
 	return ct, hex.EncodeToString(h.Sum(nil)), nil
@@ -157,6 +156,18 @@ type clientReader struct {
 	r   io.Reader
 	n   int64
 	err error
+}
+
+// failed returns ErrIncomplete if a store's error putErr came from the
+// client: its connection failed, or it ended before size bytes.
+func (c *clientReader) failed(putErr error, size int64) error {
+	switch {
+	case putErr == nil:
+		return nil
+	case c.err != nil && !errors.Is(c.err, io.EOF), errors.Is(c.err, io.EOF) && c.n < size:
+		return ErrIncomplete
+	}
+	return nil
 }
 
 func (c *clientReader) Read(p []byte) (int, error) {
