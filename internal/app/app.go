@@ -24,6 +24,7 @@ import (
 	"github.com/pamateam/pama/internal/identity"
 	"github.com/pamateam/pama/internal/mail"
 	"github.com/pamateam/pama/internal/notification"
+	"github.com/pamateam/pama/internal/oidc"
 	"github.com/pamateam/pama/internal/product"
 	"github.com/pamateam/pama/internal/sprint"
 	"github.com/pamateam/pama/internal/sqlstore"
@@ -38,6 +39,8 @@ type App struct {
 	Identity *identity.Service
 	Teams    *team.Service
 	Products *product.Service
+	OIDC     *oidc.Provider
+	External *oidc.External
 	Backlog  *backlog.Service
 	Sprints  *sprint.Service
 	Comments *comment.Service
@@ -123,6 +126,27 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		TeamQuota: quota,
 	}, log.With("component", "files"))
 
+	a.OIDC, err = oidc.NewProvider(ctx, store, a.Identity, a.Teams, oidc.Config{
+		Issuer:         cfg.PublicURL(),
+		KeySecret:      cfg.OIDCKeySecret,
+		KeyRotateAfter: rotation(cfg.OIDCKeyRotation),
+	}, log.With("component", "oidc"))
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	providers, _ := cfg.ExternalProviders() // checked by Validate
+	ext := make([]oidc.ExternalProvider, len(providers))
+	for i, p := range providers {
+		ext[i] = oidc.ExternalProvider{ID: p.ID, Name: p.Name, Issuer: p.Issuer, ClientID: p.ClientID,
+			ClientSecret: p.ClientSecret, Scopes: p.Scopes}
+	}
+	a.External, err = oidc.NewExternal(store, cfg.PublicURL(), ext, log.With("component", "oidc-external"))
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+
 	a.Server = httpapi.New(httpapi.Deps{
 		Logger:   log.With("component", "http"),
 		Identity: a.Identity,
@@ -133,6 +157,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		Comments: a.Comments,
 		Files:    a.Files,
 		Activity: store,
+		OIDC:     a.OIDC,
+		External: a.External,
 
 		Notifications: a.Notifications,
 		Ready:         store.Ping,
@@ -148,6 +174,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		},
 	})
 	return a, nil
+}
+
+// rotation turns the configured key rotation age into the provider's
+// setting: 0 (off) becomes negative, which the provider reads as off.
+func rotation(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }
 
 // mailer picks SMTP when a host is configured, the outbox otherwise.

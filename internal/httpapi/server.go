@@ -26,6 +26,7 @@ import (
 	"github.com/pamateam/pama/internal/comment"
 	"github.com/pamateam/pama/internal/identity"
 	"github.com/pamateam/pama/internal/notification"
+	"github.com/pamateam/pama/internal/oidc"
 	"github.com/pamateam/pama/internal/product"
 	"github.com/pamateam/pama/internal/sprint"
 	"github.com/pamateam/pama/internal/team"
@@ -48,6 +49,10 @@ type Deps struct {
 	// Files are attachments and avatars.
 	Files    *attachment.Service
 	Activity ActivityReader
+	// OIDC is Pama ID as an OpenID Connect provider; nil leaves its endpoints out.
+	OIDC *oidc.Provider
+	// External signs members in through external providers; nil: none configured.
+	External *oidc.External
 	// Ready reports whether storage answers; /readyz calls it.
 	Ready func(ctx context.Context) error
 	// Metrics registers the HTTP metrics; nil leaves them out.
@@ -134,6 +139,9 @@ func New(deps Deps) *Server {
 		s.mux.Handle("GET /metrics", metricsHandler(deps.Gatherer))
 	}
 	s.mux.HandleFunc("GET /api/docs", s.docsPage)
+	if deps.OIDC != nil {
+		s.mountOIDC()
+	}
 	if deps.Realtime != nil {
 		s.mux.Handle("/api/v1/realtime", deps.Realtime)
 	}
