@@ -224,7 +224,8 @@ func (s *Store) UpdateComment(ctx context.Context, team, id string, fn func(c *c
 				return err
 			}
 		}
-		if err := t.record("comment", id, action, after.Version, activity.Diff(recordOfComment(before), recordOfComment(after))); err != nil {
+		changes := activity.WithContext(activity.Diff(recordOfComment(before), recordOfComment(after)), "item_id", after.ItemID)
+		if err := t.record("comment", id, action, after.Version, changes); err != nil {
 			return err
 		}
 		return s.notify(t, team, notices)

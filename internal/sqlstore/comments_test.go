@@ -169,6 +169,11 @@ func TestCommentsMentionsAndSearch(t *testing.T) {
 		if !slices.Equal(actions, []string{"created", "updated", "deleted"}) || hist[2].ActorID != p.bob {
 			t.Errorf("history = %+v", hist)
 		}
+		for _, e := range hist {
+			if !names(e, "item_id", it.ID) {
+				t.Errorf("comment %s entry does not name its item, so cannot reach the item's channel: %+v", e.Action, e.Changes)
+			}
+		}
 		if err := p.comments.Delete(p.ctx, p.team, c.ID, comment.Actor{AccountID: p.ann}, 3); !errors.Is(err, comment.ErrDeleted) {
 			t.Errorf("deleting twice: %v", err)
 		}
@@ -239,5 +244,22 @@ func TestAssignmentNotifies(t *testing.T) {
 		if len(hist) != 2 || hist[1].Action != "read" {
 			t.Errorf("notification record = %+v", hist)
 		}
+		for _, e := range hist {
+			if !names(e, "account_id", p.ann) {
+				t.Errorf("notification %s entry does not name its member: %+v", e.Action, e.Changes)
+			}
+		}
 	})
+}
+
+// names reports whether an entry's changes name field as value (after, or
+// before for a deletion): what the real-time layer routes by.
+func names(e activity.Entry, field, value string) bool {
+	want := `"` + value + `"`
+	for _, c := range e.Changes {
+		if c.Field == field && (string(c.After) == want || len(c.After) == 0 && string(c.Before) == want) {
+			return true
+		}
+	}
+	return false
 }

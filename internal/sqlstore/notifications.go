@@ -13,7 +13,8 @@ import (
 
 // Notifications. notify writes them inside the transaction of the change
 // that causes them (a comment, an assignment); each is recorded as entity
-// "notification" so the real-time layer can publish it to the member.
+// "notification", every entry naming account_id, so the real-time layer can
+// publish it to that member alone (member:<account>).
 
 var _ notification.Store = (*Store)(nil)
 
@@ -176,8 +177,7 @@ func (s *Store) SetNotificationRead(ctx context.Context, team, accountID, id str
 		if read {
 			action = "read"
 		}
-		return t.record("notification", id, action, n.Version,
-			activity.Diff(map[string]bool{"read": before.Read}, map[string]bool{"read": n.Read}))
+		return t.record("notification", id, action, n.Version, readChanges(accountID, n.Read))
 	})
 	return n, err
 }
@@ -215,7 +215,7 @@ func (s *Store) MarkAllRead(ctx context.Context, team, accountID string) (int, e
 			WHERE team_id = $2 AND account_id = $3 AND read_at = 0`, ms(t.now), team, accountID); err != nil {
 			return fmt.Errorf("sqlstore: mark all read: %w", err)
 		}
-		changes := activity.Diff(map[string]bool{"read": false}, map[string]bool{"read": true})
+		changes := readChanges(accountID, true)
 		for _, e := range unread {
 			if err := t.record("notification", e.id, "read", e.v+1, changes); err != nil {
 				return err
@@ -225,4 +225,10 @@ func (s *Store) MarkAllRead(ctx context.Context, team, accountID string) (int, e
 		return nil
 	})
 	return count, err
+}
+
+// readChanges are the changes of marking a notification read (or unread),
+// naming its member so the entry reaches the member alone.
+func readChanges(accountID string, read bool) []activity.Change {
+	return activity.WithContext(activity.Diff(map[string]bool{"read": !read}, map[string]bool{"read": read}), "account_id", accountID)
 }
