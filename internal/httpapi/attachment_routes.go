@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
@@ -27,11 +28,17 @@ type RawUpload struct {
 	size int64
 }
 
+// uploadReadTimeout bounds how long one upload may take to arrive, so a
+// client trickling bytes cannot hold a connection for ever.
+const uploadReadTimeout = 30 * time.Minute
+
 // Resolve takes the body before the handler runs; huma reads no body for
 // inputs without a Body field.
 func (u *RawUpload) Resolve(ctx huma.Context) []error {
-	r, _ := humago.Unwrap(ctx)
+	r, w := humago.Unwrap(ctx)
 	u.body, u.size = r.Body, r.ContentLength
+	// Best effort: a writer that cannot set deadlines (a test recorder) just has none.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(uploadReadTimeout))
 	return nil
 }
 
