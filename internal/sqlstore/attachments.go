@@ -268,30 +268,34 @@ func (s *Store) StorageUsage(ctx context.Context, team string) (attachment.Usage
 // ClaimTrash implements attachment.Store. Each key is claimed by deleting
 // its row: of two sweeps that read the same key, the one whose delete
 // removes the row has it.
+// Most sweeps find nothing due, so the keys are read first and a write
+// transaction is opened only when there are some.
 func (s *Store) ClaimTrash(ctx context.Context, team string, limit int) ([]string, error) {
-	var claimed []string
-	err := s.inTeam(ctx, team, "attachment.claim_trash", func(t *tx) error {
-		claimed = nil
-		rows, err := t.QueryContext(ctx, `SELECT key FROM blob_trash WHERE team_id = $1 AND due_at <= $2 ORDER BY due_at LIMIT $3`,
-			team, ms(t.now), limit)
+	var keys []string
+	err := s.readTeam(ctx, team, "attachment.due_trash", func(q queryer) error {
+		rows, err := q.QueryContext(ctx, `SELECT key FROM blob_trash WHERE team_id = $1 AND due_at <= $2 ORDER BY due_at LIMIT $3`,
+			team, ms(s.now()), limit)
 		if err != nil {
 			return fmt.Errorf("sqlstore: due trash: %w", err)
 		}
-		var keys []string
+		defer rows.Close()
 		for rows.Next() {
 			var k string
 			if err := rows.Scan(&k); err != nil {
-				rows.Close()
 				return fmt.Errorf("sqlstore: due trash: %w", err)
 			}
 			keys = append(keys, k)
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
+		return rows.Err()
+	})
+	if err != nil || len(keys) == 0 {
+		return nil, err
+	}
+	var claimed []string
+	err = s.inTeam(ctx, team, "attachment.claim_trash", func(t *tx) error {
+		claimed = nil
 		for _, k := range keys {
-			res, err := t.ExecContext(ctx, `DELETE FROM blob_trash WHERE team_id = $1 AND key = $2`, team, k)
+			res, err := t.ExecContext(ctx, `DELETE FROM blob_trash WHERE team_id = $1 AND key = $2 AND due_at <= $3`, team, k, ms(t.now))
 			if err != nil {
 				return fmt.Errorf("sqlstore: claim trash: %w", err)
 			}
