@@ -359,3 +359,46 @@ func TestDeletingTakesFilesAlong(t *testing.T) {
 		}
 	})
 }
+
+func TestTrashKeysGoToOneSweep(t *testing.T) {
+	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
+		team := s.NewTeamForTest(t, "ann")
+		ctx := context.Background()
+		want := map[string]bool{}
+		for i := range 30 {
+			k := attachment.Key(team, "k"+string(rune('a'+i)))
+			want[k] = true
+			if err := s.TrashBlob(ctx, team, k, 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.TrashBlob(ctx, team, attachment.Key(team, "later"), time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		var mu sync.Mutex
+		got := map[string]int{}
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Go(func() {
+				keys, err := s.ClaimTrash(ctx, team, 100)
+				if err != nil {
+					t.Error(err)
+				}
+				mu.Lock()
+				for _, k := range keys {
+					got[k]++
+				}
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		if len(got) != len(want) {
+			t.Errorf("claimed %d keys, want %d", len(got), len(want))
+		}
+		for k, n := range got {
+			if !want[k] || n != 1 {
+				t.Errorf("%s claimed %d times (due: %v)", k, n, want[k])
+			}
+		}
+	})
+}
