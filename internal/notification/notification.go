@@ -120,7 +120,7 @@ func (s *Service) List(ctx context.Context, team string, q Query) (Inbox, error)
 		q.Limit = DefaultPage
 	}
 	if q.Limit > MaxPage {
-		return Inbox{}, errkind.Field("limit", fmt.Sprintf("must be 1 to %d", MaxPage))
+		return Inbox{}, errkind.Field("query.limit", fmt.Sprintf("must be 1 to %d", MaxPage))
 	}
 	list, next, err := s.store.Notifications(ctx, team, q)
 	if err != nil {

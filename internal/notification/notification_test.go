@@ -46,7 +46,7 @@ func TestListRefusesHugePages(t *testing.T) {
 	svc := notification.NewService(counts{}, nil)
 	_, err := svc.List(context.Background(), "t", notification.Query{AccountID: "me", Limit: notification.MaxPage + 1})
 	var fe *errkind.FieldError
-	if !errors.As(err, &fe) || fe.Field != "limit" {
+	if !errors.As(err, &fe) || fe.Field != "query.limit" {
 		t.Errorf("List with limit %d: %v", notification.MaxPage+1, err)
 	}
 }
