@@ -371,8 +371,6 @@ const en = {
   'item.noChildren': 'None yet.',
   'item.newChild': 'Add a {kind}',
   'item.childAdded': '{key} added.',
-  'item.comments': 'Comments and attachments',
-  'item.commentsSoon': 'Comments with @mentions and attachments are on their way.',
   'item.history': 'History',
   'item.noHistory': 'No changes recorded yet.',
   'item.historyCreated': 'Created the item',
@@ -414,6 +412,23 @@ const en = {
   'board.ceremoniesIn': '{column}, born in ceremonies',
   'board.emptyColumn': 'Nothing here',
   'board.online': 'Online now: {names}',
+
+  'comments.title': 'Comments',
+  'comments.none': 'No comments yet.',
+  'comments.new': 'New comment',
+  'comments.placeholder': 'Write a comment. Markdown works; @name mentions a member.',
+  'comments.mention': 'Mention:',
+  'comments.post': 'Comment',
+  'comments.edit': 'Edit',
+  'comments.delete': 'Delete',
+  'comments.edited': 'edited',
+  'comments.deleted': 'Comment deleted.',
+  'comments.changed': 'The comment changed meanwhile; here it is as it is now.',
+  'comments.attachments': 'Attachments',
+  'comments.noAttachments': 'No files attached.',
+  'comments.attach': 'Attach a file',
+  'comments.uploaded': '{name} attached.',
+  'comments.removeFile': 'Remove {name}',
 } as const;
 
 export default en;

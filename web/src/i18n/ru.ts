@@ -390,8 +390,6 @@ const ru: Catalog = {
   'item.noChildren': 'Пока нет.',
   'item.newChild': 'Добавить: {kind}',
   'item.childAdded': '{key} добавлен.',
-  'item.comments': 'Комментарии и вложения',
-  'item.commentsSoon': 'Комментарии с @упоминаниями и вложения скоро появятся.',
   'item.history': 'История',
   'item.noHistory': 'Изменений пока нет.',
   'item.historyCreated': 'Создал(а) элемент',
@@ -433,6 +431,23 @@ const ru: Catalog = {
   'board.ceremoniesIn': '{column}, из церемоний',
   'board.emptyColumn': 'Пусто',
   'board.online': 'Сейчас в сети: {names}',
+
+  'comments.title': 'Комментарии',
+  'comments.none': 'Комментариев пока нет.',
+  'comments.new': 'Новый комментарий',
+  'comments.placeholder': 'Напишите комментарий. Работает Markdown; @имя упоминает участника.',
+  'comments.mention': 'Упомянуть:',
+  'comments.post': 'Отправить',
+  'comments.edit': 'Изменить',
+  'comments.delete': 'Удалить',
+  'comments.edited': 'изменён',
+  'comments.deleted': 'Комментарий удалён.',
+  'comments.changed': 'Комментарий изменился; показываем его текущую версию.',
+  'comments.attachments': 'Вложения',
+  'comments.noAttachments': 'Файлов нет.',
+  'comments.attach': 'Прикрепить файл',
+  'comments.uploaded': '{name} прикреплён.',
+  'comments.removeFile': 'Удалить {name}',
 };
 
 export default ru;
