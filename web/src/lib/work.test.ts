@@ -289,3 +289,20 @@ describe('hub', () => {
     expect(hub.channels()).toEqual([]);
   });
 });
+
+import { addDays, isoDate } from './dates';
+
+describe('dates', () => {
+  it.each([
+    { d: '2026-03-02', n: 13, want: '2026-03-15' },
+    { d: '2026-02-28', n: 1, want: '2026-03-01' },
+    { d: '2024-02-28', n: 1, want: '2024-02-29' },
+    { d: '2026-12-31', n: 1, want: '2027-01-01' },
+    { d: 'soon', n: 1, want: '' },
+  ])('$d + $n = $want', ({ d, n, want }) => {
+    expect(addDays(d, n)).toBe(want);
+  });
+  it('writes local dates', () => {
+    expect(isoDate(new Date(2026, 0, 5))).toBe('2026-01-05');
+  });
+});
