@@ -48,8 +48,8 @@ api-types: ## Regenerate the web app's API types from the OpenAPI document
 e2e: build ## Browser tests: Playwright with Debian's Chromium against a real pama serve
 	web/e2e/serve.sh bin/pama npm --prefix web run e2e
 
-screenshots: build ## Screenshots of the main screens (desktop and phone) into docs/screenshots
-	web/e2e/serve.sh bin/pama npm --prefix web run screenshots
+screenshots: build ## Screenshots of the main screens (desktop and phone, on the demo data) into docs/screenshots
+	PAMA_E2E_SEED=demo web/e2e/serve.sh bin/pama npm --prefix web run screenshots
 
 clean:
 	rm -rf bin

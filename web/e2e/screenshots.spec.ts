@@ -13,6 +13,7 @@ const enabled = process.env.PAMA_SCREENSHOTS === '1';
 
 let browser: Browser;
 let ana: Awaited<ReturnType<APIRequestContext['storageState']>>;
+let demo: Awaited<ReturnType<APIRequestContext['storageState']>> | undefined;
 
 /** apiSignIn signs email in through the emailed-code API and returns its client. */
 async function apiSignIn(email: string): Promise<APIRequestContext> {
@@ -51,6 +52,9 @@ beforeAll(async () => {
   const lab = list.invitations.find((i) => i.team_name === 'Data Lab')!;
   await ok(api.post('/api/v1/invitations/accept', { data: { team_id: lab.team_id, invitation_id: lab.id } }), 200);
   ana = await api.storageState();
+  const olivia = await apiSignIn('olivia.owner@example.com');
+  if ((await olivia.get('/api/v1/teams/demo-team')).status() === 200) demo = await olivia.storageState();
+  await olivia.dispose();
   await api.dispose();
   await grace.dispose();
 });
@@ -133,6 +137,67 @@ describe.skipIf(!enabled)('screenshots', () => {
       await darkPage.getByRole('heading', { name: 'Blue Whales', level: 1 }).waitFor();
       await shot(darkPage, `${device}-team-dark`);
       await dark.close();
+
+      // The work screens, on the demo team space (`pama seed --demo`), as its owner.
+      expect(demo, 'the demo team space (make screenshots seeds it)').toBeDefined();
+      const state = demo!;
+      const work = await newContext(browser, { viewport });
+      await work.addCookies(state.cookies);
+      const w = await work.newPage();
+      await w.goto('/demo-team/backlog');
+      await w.getByLabel('Title of SHOP-1', { exact: true }).waitFor();
+      await shot(w, `${device}-backlog`);
+      for (const key of ['SHOP-6', 'SHOP-7']) {
+        await w.getByLabel(`Select ${key}`, { exact: true }).focus();
+        await w.keyboard.press('Space');
+      }
+      await w.getByText('2 selected').waitFor();
+      await shot(w, `${device}-backlog-bulk`);
+      await w.goto('/demo-team/backlog?kind=story&q=card');
+      await w.locator('[data-row]').first().waitFor();
+      await shot(w, `${device}-backlog-search`);
+      await w.goto('/demo-team/items/SHOP-2');
+      await w.getByRole('heading', { name: 'History' }).waitFor();
+      await w.getByText('Created the item').waitFor();
+      await shot(w, `${device}-item`);
+      await w.getByRole('button', { name: 'Edit' }).click();
+      await w.getByRole('tab', { name: 'Preview' }).click();
+      await w.locator('.preview p').first().waitFor();
+      await shot(w, `${device}-item-preview`);
+      await w.goto('/demo-team/board');
+      await w.getByRole('heading', { name: 'In progress', level: 2 }).waitFor();
+      await w.locator('[data-card]').first().waitFor();
+      await shot(w, `${device}-board`);
+      await w.goto('/demo-team/sprints');
+      await w.getByRole('heading', { name: 'Completed' }).waitFor();
+      await shot(w, `${device}-sprints`);
+      await w.getByRole('button', { name: 'Complete sprint' }).click();
+      await w.getByRole('dialog').getByText('Unfinished items go to').waitFor();
+      await shot(w, `${device}-sprint-complete`);
+      await w.keyboard.press('Escape');
+      await w.goto('/demo-team/settings/workflow');
+      await w.getByRole('button', { name: 'Add status' }).waitFor();
+      await shot(w, `${device}-settings-workflow`);
+      await w.goto('/demo-team/settings/members');
+      await w.getByText('sam.scrum@example.com').waitFor();
+      await shot(w, `${device}-settings-members`);
+      await work.close();
+
+      const darkWork = await newContext(browser, { viewport, dark: true });
+      await darkWork.addCookies(state.cookies);
+      const dw = await darkWork.newPage();
+      await dw.goto('/demo-team/board');
+      await dw.locator('[data-card]').first().waitFor();
+      await shot(dw, `${device}-board-dark`);
+      await darkWork.close();
+
+      const ruWork = await newContext(browser, { viewport, locale: 'ru-RU' });
+      await ruWork.addCookies(state.cookies);
+      const rw = await ruWork.newPage();
+      await rw.goto('/demo-team/backlog');
+      await rw.getByLabel('Название SHOP-1', { exact: true }).waitFor();
+      await shot(rw, `${device}-backlog-ru`);
+      await ruWork.close();
 
       const ru = await newContext(browser, { viewport, locale: 'ru-RU' });
       const ruPage = await ru.newPage();

@@ -3,12 +3,17 @@
 # data dir, then stops the server:
 #   web/e2e/serve.sh bin/pama npm --prefix web run e2e
 # The command gets PAMA_E2E_URL (the server) and PAMA_E2E_DATA (its data dir,
-# whose outbox/ holds the mail it sent).
+# whose outbox/ holds the mail it sent). With PAMA_E2E_SEED=demo the data dir
+# starts with the demo team space (`pama seed --demo`).
 set -euo pipefail
 bin=$(realpath "$1")
 shift
 data=$(mktemp -d "${TMPDIR:-/tmp}/pama-e2e.XXXXXX")
 log="$data/server.log"
+
+if [ "${PAMA_E2E_SEED:-}" = demo ]; then
+  "$bin" seed --demo --data "$data" >/dev/null
+fi
 
 "$bin" serve --addr 127.0.0.1:0 --data "$data" --log-level debug \
   --rate-ip 1000 --rate-account 1000 --rate-team 1000 >"$log" 2>&1 &

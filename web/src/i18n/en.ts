@@ -551,6 +551,7 @@ const en = {
   'settings.restored': '{name} is back.',
   'settings.productSaved': '{name} saved.',
   'settings.productCreated': '{name} created.',
+  'backlog.changeSelected': 'Change…',
 } as const;
 
 export default en;

@@ -574,6 +574,7 @@ const ru: Catalog = {
   'settings.restored': '{name} возвращён.',
   'settings.productSaved': '{name} сохранён.',
   'settings.productCreated': '{name} создан.',
+  'backlog.changeSelected': 'Изменить…',
 };
 
 export default ru;
