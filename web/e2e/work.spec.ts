@@ -358,6 +358,40 @@ describe.skipIf(!ready)('settings', () => {
   });
 });
 
+describe.skipIf(!ready)('offline', () => {
+  it('reads the backlog and board from the last copy, and refuses changes clearly', async () => {
+    const owner = await person('otto');
+    const { slug, items } = await space(owner, ['Read me offline']);
+    const sprint = await ok<{ id: string; version: number }>(owner.api.post(`/api/v1/teams/${slug}/products/WK/sprints`, { data: dates }), 201);
+    await ok(owner.api.post(`/api/v1/teams/${slug}/products/WK/items/bulk`, { data: { item_ids: [items[0]!.id], sprint_id: sprint.id } }));
+    await ok(owner.api.post(`/api/v1/teams/${slug}/sprints/${sprint.id}/start`, { data: { version: sprint.version } }));
+    const { ctx, page } = await browse(owner);
+    await page.goto(`/${slug}/backlog`);
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+    });
+    // Read both screens under the worker, so it keeps their answers.
+    await page.reload();
+    await expect(page.evaluate(() => !!navigator.serviceWorker.controller)).resolves.toBe(true);
+    await page.getByLabel('Title of WK-1').waitFor();
+    await page.goto(`/${slug}/board`);
+    await page.locator('[data-card]').first().waitFor();
+
+    await ctx.setOffline(true);
+    await page.reload();
+    await page.locator('[data-card]').getByText('Read me offline').waitFor();
+    await page.getByText(/You are offline: this is the last copy/).waitFor();
+    await page.goto(`/${slug}/backlog`);
+    await page.getByLabel('Title of WK-1').waitFor();
+    await page.getByLabel('Title of the new item').fill('Written offline');
+    await page.getByLabel('Title of the new item').press('Enter');
+    await page.getByText('You are offline, so the change was not saved.').first().waitFor();
+    await ctx.setOffline(false);
+    expect(await titles(owner, slug)).toEqual(['Read me offline']);
+    await ctx.close();
+  });
+});
+
 describe.skipIf(!ready)('on a phone', () => {
   it('fits the backlog and shows the board a column at a time', async () => {
     const owner = await person('pia');
