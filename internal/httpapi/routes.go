@@ -112,4 +112,6 @@ func (s *Server) routes() {
 	s.pamaIDRoutes()
 	s.backlogRoutes()
 	s.sprintRoutes()
+	s.startRoutes()
+	s.domainRoutes()
 }

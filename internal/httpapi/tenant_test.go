@@ -23,7 +23,10 @@ func tenantFixtures(t *testing.T, env *apptest.Env, alice *apptest.Client, teamA
 	var inv invitationOut
 	r.JSON(t, &inv)
 	work := backlogFixtures(t, alice, teamA.ID, productA.ID)
+	r = alice.Do(t, "POST", "/api/v1/teams/"+teamA.ID+"/domains", map[string]string{"domain": "alpha.example.org"})
+	mustStatus(t, r, http.StatusCreated, "add a custom domain to team A")
 	return map[string]string{
+		"domain":      "alpha.example.org",
 		"item":        work.item,
 		"sprint":      work.sprint,
 		"status":      work.status,
@@ -168,7 +171,7 @@ func walkTenants(t *testing.T, env *apptest.Env) {
 	join(t, env, bob, teamB.ID, "bravo-member@example.com", "member")
 
 	secrets := []string{teamA.ID, teamA.Slug, teamA.Name, productA.ID, productA.Key, productA.Name,
-		alice.Account.ID, alice.Account.Email, fixtures["invitation"], "alpha-invitee@example.com"}
+		alice.Account.ID, alice.Account.Email, fixtures["invitation"], "alpha-invitee@example.com", fixtures["domain"]}
 	checkNoLeak := func(op walkOp, path string, r *apptest.Response) {
 		t.Helper()
 		body := string(r.Body)
