@@ -329,3 +329,9 @@ func (t *Table) TeamByRef(ctx context.Context, ref string) (team.Team, error) {
 	}
 	return t.store.TeamByRef(ctx, strings.ToLower(ref))
 }
+
+// SetVerifyDial makes domain verification connect with dial to port; tests
+// point it at a local server.
+func (t *Table) SetVerifyDial(port string, dial func(ctx context.Context, network, addr string) (net.Conn, error)) {
+	t.cfg.VerifyPort, t.cfg.Dial = port, dial
+}
