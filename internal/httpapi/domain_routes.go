@@ -70,9 +70,6 @@ type adminAddDomainRequest struct {
 }
 
 func (s *Server) domainRoutes() {
-	if s.deps.Routes == nil {
-		return
-	}
 	tags := []string{"Custom domains"}
 	register(s, in(team.PermManageTeam), huma.Operation{
 		OperationID: "list-team-domains", Method: http.MethodGet, Path: "/api/v1/teams/{team}/domains",

@@ -133,9 +133,6 @@ func (s *Server) wizardCookieFor(token string, ttl int) http.Cookie {
 }
 
 func (s *Server) startRoutes() {
-	if s.deps.Onboard == nil {
-		return
-	}
 	tags := []string{"Onboarding"}
 	register(s, public, huma.Operation{
 		OperationID: "get-wizard-challenge", Method: http.MethodGet, Path: "/api/v1/start/challenge",

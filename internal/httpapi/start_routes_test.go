@@ -445,3 +445,36 @@ func parseURL(t *testing.T, s string) *url.URL {
 	}
 	return u
 }
+
+func TestPublicSiteAtRoot(t *testing.T) {
+	env := onboardingEnv(t)
+	get := func(c *apptest.Client, lang string) (string, http.Header) {
+		req, _ := http.NewRequest("GET", env.URL+"/", nil)
+		if lang != "" {
+			req.Header.Set("Accept-Language", lang)
+		}
+		res, err := c.HTTP.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("GET /: %d", res.StatusCode)
+		}
+		return string(body), res.Header
+	}
+	body, h := get(env.Anonymous(), "")
+	if !strings.Contains(body, `href="/start"`) || strings.Contains(body, "<script") || h.Get("Content-Language") != "en" {
+		t.Errorf("visitors get the public site in English, without script: %s %v", body[:min(200, len(body))], h)
+	}
+	if body, h := get(env.Anonymous(), "ru-RU,ru;q=0.9,en;q=0.8"); !strings.Contains(body, `lang="ru"`) || h.Get("Content-Language") != "ru" {
+		t.Errorf("Russian visitors: %v", h)
+	}
+	if body, _ := get(env.Anonymous(), "de-DE, fr;q=0.5"); !strings.Contains(body, `lang="en"`) {
+		t.Error("other languages get English")
+	}
+	if body, _ := get(env.SignIn(t, "in@example.com"), ""); !strings.Contains(body, `id="app"`) {
+		t.Errorf("signed-in people get the app at /: %s", body[:min(200, len(body))])
+	}
+}
