@@ -23,11 +23,14 @@ import (
 	"golang.org/x/crypto/acme"
 	"golang.org/x/crypto/acme/autocert"
 
+	"github.com/pamateam/pama/internal/attachment"
 	"github.com/pamateam/pama/internal/backlog"
+	"github.com/pamateam/pama/internal/comment"
 	"github.com/pamateam/pama/internal/config"
 	"github.com/pamateam/pama/internal/httpapi"
 	"github.com/pamateam/pama/internal/identity"
 	"github.com/pamateam/pama/internal/mail"
+	"github.com/pamateam/pama/internal/notification"
 	"github.com/pamateam/pama/internal/oidc"
 	"github.com/pamateam/pama/internal/onboard"
 	"github.com/pamateam/pama/internal/product"
@@ -53,6 +56,12 @@ type App struct {
 	Routes   *route.Table
 	// Certs issues and renews TLS certificates when --tls is acme; nil otherwise.
 	Certs    *autocert.Manager
+	Comments *comment.Service
+	// Notifications are members' inboxes.
+	Notifications *notification.Service
+	// Files are attachments and avatars; Blobs is where their content is.
+	Files    *attachment.Service
+	Blobs    BlobStore
 	Server   *httpapi.Server
 	Registry *prometheus.Registry
 }
@@ -112,6 +121,23 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	a.Products = product.NewService(store, log.With("component", "product"))
 	a.Backlog = backlog.NewService(store, log.With("component", "backlog"))
 	a.Sprints = sprint.NewService(store, log.With("component", "sprint"))
+	a.Comments = comment.NewService(store, log.With("component", "comment"))
+	a.Notifications = notification.NewService(store, log.With("component", "notification"))
+
+	blobs, err := newBlobs(ctx, cfg)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	a.Blobs = blobs
+	quota := int64(cfg.TeamStorageMB) << 20
+	if quota == 0 {
+		quota = attachment.NoQuota
+	}
+	a.Files = attachment.NewService(store, blobFiles{blobs}, a.Identity, attachment.Config{
+		MaxSize:   int64(cfg.AttachmentMaxMB) << 20,
+		TeamQuota: quota,
+	}, log.With("component", "files"))
 
 	a.OIDC, err = oidc.NewProvider(ctx, store, a.Identity, a.Teams, oidc.Config{
 		Issuer:         cfg.PublicURL(),
@@ -155,16 +181,20 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		Products: a.Products,
 		Backlog:  a.Backlog,
 		Sprints:  a.Sprints,
+		Comments: a.Comments,
+		Files:    a.Files,
 		Activity: store,
 		OIDC:     a.OIDC,
 		External: a.External,
-		Ready:    store.Ping,
-		Metrics:  a.Registry,
-		Gatherer: a.Registry,
-		Web:      webHandler(),
-		Site:     siteHandler(),
-		Onboard:  a.Onboard,
-		Routes:   a.Routes,
+
+		Notifications: a.Notifications,
+		Ready:         store.Ping,
+		Metrics:       a.Registry,
+		Gatherer:      a.Registry,
+		Web:           webHandler(),
+		Site:          siteHandler(),
+		Onboard:       a.Onboard,
+		Routes:        a.Routes,
 		Options: httpapi.Options{
 			CookieDomain: cookieDomain(cfg),
 			BaseURL:      cfg.PublicURL(),

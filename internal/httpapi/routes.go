@@ -112,6 +112,9 @@ func (s *Server) routes() {
 	s.pamaIDRoutes()
 	s.backlogRoutes()
 	s.sprintRoutes()
+	s.commentRoutes()
+	s.notificationRoutes()
+	s.attachmentRoutes()
 	s.startRoutes()
 	s.domainRoutes()
 }

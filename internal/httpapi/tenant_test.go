@@ -23,20 +23,24 @@ func tenantFixtures(t *testing.T, env *apptest.Env, alice *apptest.Client, teamA
 	var inv invitationOut
 	r.JSON(t, &inv)
 	work := backlogFixtures(t, alice, teamA.ID, productA.ID)
+	talk := discussionFixtures(t, env, alice, teamA.ID, work.item)
 	r = alice.Do(t, "POST", "/api/v1/teams/"+teamA.ID+"/domains", map[string]string{"domain": "alpha.example.org"})
 	mustStatus(t, r, http.StatusCreated, "add a custom domain to team A")
 	return map[string]string{
-		"domain":      "alpha.example.org",
-		"item":        work.item,
-		"sprint":      work.sprint,
-		"status":      work.status,
-		"filter":      work.filter,
-		"team":        teamA.ID,
-		"product":     productA.ID,
-		"account":     alice.Account.ID,
-		"invitation":  inv.ID,
-		"entity_type": "product",
-		"entity_id":   productA.ID,
+		"domain":       "alpha.example.org",
+		"comment":      talk.comment,
+		"notification": talk.notification,
+		"attachment":   talk.attachment,
+		"item":         work.item,
+		"sprint":       work.sprint,
+		"status":       work.status,
+		"filter":       work.filter,
+		"team":         teamA.ID,
+		"product":      productA.ID,
+		"account":      alice.Account.ID,
+		"invitation":   inv.ID,
+		"entity_type":  "product",
+		"entity_id":    productA.ID,
 	}
 }
 

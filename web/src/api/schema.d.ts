@@ -356,6 +356,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/avatars/{account}/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An avatar image
+         * @description The URL in an account's `avatar`. A new avatar gets a new URL, so this one may be cached for good.
+         */
+        get: operations["get-avatar"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/invitations": {
         parameters: {
             query?: never;
@@ -417,6 +437,27 @@ export interface paths {
         patch: operations["update-me"];
         trace?: never;
     };
+    "/api/v1/me/avatar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set your avatar
+         * @description Send the image as the request body. Your account's `avatar` becomes its URL; the previous image is deleted.
+         */
+        put: operations["set-avatar"];
+        post?: never;
+        /** Remove your avatar */
+        delete: operations["delete-avatar"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/consents": {
         parameters: {
             query?: never;
@@ -452,6 +493,26 @@ export interface paths {
          * @description Forgets what you agreed to share and signs the application out: every token it holds for you stops working.
          */
         delete: operations["revoke-consent"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Unread notifications in all your teams
+         * @description Notifications live in the team space of their item; this sums up your unread ones in each of your teams (up to 200 teams). List them per team with `GET /api/v1/teams/{team}/notifications`.
+         */
+        get: operations["notification-summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -846,6 +907,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/teams/{team}/attachments/{attachment}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A file's details
+         * @description Needs the `team.view` permission in the team (see docs/roles.md).
+         */
+        get: operations["get-attachment"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a file
+         * @description The uploader may delete a file, and a team admin or owner any. Its storage is given back at once.
+         *
+         *     Needs the `backlog.edit` permission in the team (see docs/roles.md).
+         */
+        delete: operations["delete-attachment"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/attachments/{attachment}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a file
+         * @description PNG, JPEG, GIF and WebP images are served inline; everything else as a download (`Content-Disposition: attachment`), and HTML, XML, SVG or script as `application/octet-stream`. Always with `X-Content-Type-Options: nosniff` and a sandboxing `Content-Security-Policy`. Supports `Range`, and `If-None-Match` with the ETag (the SHA-256).
+         *
+         *     Needs the `team.view` permission in the team (see docs/roles.md).
+         */
+        get: operations["download-attachment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/teams/{team}/backlog-settings": {
         parameters: {
             query?: never;
@@ -863,6 +972,82 @@ export interface paths {
          * @description Needs the `team.manage` permission in the team (see docs/roles.md).
          */
         put: operations["update-backlog-settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/comments/{comment}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a comment
+         * @description Needs the `team.view` permission in the team (see docs/roles.md).
+         */
+        get: operations["get-comment"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a comment
+         * @description The author may delete their comment, and a team admin or owner anyone's. The comment stays in the list as "comment deleted"; what it said stays in its history. Its attachments are deleted.
+         *
+         *     Needs the `backlog.edit` permission in the team (see docs/roles.md).
+         */
+        delete: operations["delete-comment"];
+        options?: never;
+        head?: never;
+        /**
+         * Edit your comment
+         * @description Only the author may edit a comment. A stale version gets 409 with the current comment. Members the new text mentions that the old one did not are notified; no one else is. Earlier texts are in the comment's history.
+         *
+         *     Needs the `backlog.edit` permission in the team (see docs/roles.md).
+         */
+        patch: operations["update-comment"];
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/comments/{comment}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Attach a file to your comment
+         * @description As attaching to an item, for a comment's author. The file belongs to the comment's item too and is listed with it.
+         *
+         *     Needs the `backlog.edit` permission in the team (see docs/roles.md).
+         */
+        post: operations["upload-comment-attachment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/comments/{comment}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * History of a comment
+         * @description Every version of the comment, oldest first: its creation, each edit and its deletion, with the text before and after.
+         *
+         *     Needs the `team.view` permission in the team (see docs/roles.md).
+         */
+        get: operations["comment-history"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -1104,7 +1289,7 @@ export interface paths {
         post?: never;
         /**
          * Delete a backlog item
-         * @description Deletes an item without children (delete or move those first).
+         * @description Deletes an item without children (delete or move those first), with its comments and files.
          *
          *     Needs the `backlog.edit` permission in the team (see docs/roles.md).
          */
@@ -1118,6 +1303,62 @@ export interface paths {
          *     Needs the `backlog.edit` permission in the team (see docs/roles.md).
          */
         patch: operations["update-item"];
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/items/{item}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Files of an item
+         * @description The item's files and its comments' (those have `comment_id`), oldest first.
+         *
+         *     Needs the `team.view` permission in the team (see docs/roles.md).
+         */
+        get: operations["list-attachments"];
+        put?: never;
+        /**
+         * Attach a file to an item
+         * @description Send the file as the request body, its name in `name`. Files larger than the limit (25 MiB unless the operator changed it) get 413; a team space whose storage quota the file would exceed gets 507.
+         *
+         *     Needs the `backlog.edit` permission in the team (see docs/roles.md).
+         */
+        post: operations["upload-item-attachment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/items/{item}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Comments on an item
+         * @description Oldest first. Deleted comments stay in the list with `deleted` set and an empty body: show them as "comment deleted".
+         *
+         *     Needs the `team.view` permission in the team (see docs/roles.md).
+         */
+        get: operations["list-comments"];
+        put?: never;
+        /**
+         * Comment on an item
+         * @description Markdown, up to 20,000 characters. `@handle` mentions a member (handles come from `GET .../mentions`): each member mentioned, other than you, gets a notification. Mentions of people who are not members do nothing.
+         *
+         *     Needs the `backlog.edit` permission in the team (see docs/roles.md).
+         */
+        post: operations["create-comment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/teams/{team}/items/{item}/history": {
@@ -1234,6 +1475,92 @@ export interface paths {
          *     Needs the `members.manage` permission in the team (see docs/roles.md).
          */
         patch: operations["change-member-role"];
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/mentions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Members to mention
+         * @description Members whose handle, or a word of whose name, starts with `prefix`, for completing `@` in a comment. A member's handle is the part of their e-mail address before the @ (and before any +), lower-cased, with -2, -3, ... added when two members would share one (the member who joined first keeps it).
+         *
+         *     Needs the `team.view` permission in the team (see docs/roles.md).
+         */
+        get: operations["suggest-mentions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your notifications in a team
+         * @description Your inbox in this team space, newest first, with how many are unread: mentions in comments and items you were assigned. New ones are also published on your real-time channel `member:<account>`.
+         *
+         *     Needs the `team.view` permission in the team (see docs/roles.md).
+         */
+        get: operations["list-notifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/notifications/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark all your notifications in a team read
+         * @description Needs the `team.view` permission in the team (see docs/roles.md).
+         */
+        post: operations["mark-all-notifications-read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/notifications/{notification}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Mark a notification read or unread
+         * @description Only your own notifications: anyone else's is not found.
+         *
+         *     Needs the `team.view` permission in the team (see docs/roles.md).
+         */
+        patch: operations["update-notification"];
         trace?: never;
     };
     "/api/v1/teams/{team}/products": {
@@ -1564,6 +1891,28 @@ export interface paths {
         patch: operations["update-status"];
         trace?: never;
     };
+    "/api/v1/teams/{team}/storage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The team's file storage
+         * @description How many bytes and files the team's attachments take, and its quota (0: no limit).
+         *
+         *     Needs the `team.view` permission in the team (see docs/roles.md).
+         */
+        get: operations["get-storage-usage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1622,6 +1971,43 @@ export interface components {
             team: string;
             /** @description Mark it verified without a check (the operator vouches for it) */
             verified?: boolean;
+        };
+        Attachment: {
+            /** @description The comment it is attached to; absent when attached to the item */
+            comment_id?: string;
+            /**
+             * @description Sniffed from the content; what the client said is ignored
+             * @example image/png
+             */
+            content_type: string;
+            /**
+             * @description Where to download the content
+             * @example /api/v1/teams/0192.../attachments/0193.../content
+             */
+            content_url: string;
+            /** Format: date-time */
+            created_at: string;
+            id: string;
+            /** @description Served for display in the page (PNG, JPEG, GIF and WebP images); everything else downloads */
+            inline: boolean;
+            item_id: string;
+            /**
+             * @description The file name, cleaned
+             * @example screenshot.png
+             */
+            name: string;
+            /** @description Hex SHA-256 of the content; also its ETag */
+            sha256: string;
+            /**
+             * Format: int64
+             * @description Bytes
+             */
+            size: number;
+            team_id: string;
+            uploaded_by: string;
+        };
+        AttachmentsResponseBody: {
+            attachments: components["schemas"]["Attachment"][] | null;
         };
         Board: {
             columns: components["schemas"]["Column"][] | null;
@@ -1778,6 +2164,37 @@ export interface components {
             over_limit: boolean;
             status: components["schemas"]["Status"];
         };
+        Comment: {
+            author_id: string;
+            /** @description Markdown, as written; empty once deleted */
+            body: string;
+            /** @description The body rendered to sanitised HTML */
+            body_html: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description The comment was deleted; show it as "comment deleted" */
+            deleted: boolean;
+            /** Format: date-time */
+            deleted_at?: string;
+            deleted_by?: string;
+            /**
+             * Format: date-time
+             * @description When the author last changed the body; absent if never
+             */
+            edited_at?: string;
+            id: string;
+            item_id: string;
+            /** @description Account ids of the members the body mentions */
+            mentions: string[] | null;
+            team_id: string;
+            /** Format: int64 */
+            version: number;
+        };
+        CommentPageBody: {
+            comments: components["schemas"]["Comment"][] | null;
+            /** @description Pass as cursor for the next page; absent on the last */
+            next_cursor?: string;
+        };
         CompleteSprintRequestBody: {
             /**
              * @description Where unfinished items go: backlog, next (the next planned sprint, made if there is none) or a planned sprint's id
@@ -1830,6 +2247,13 @@ export interface components {
              *     ]
              */
             scopes: ("openid" | "profile" | "email" | "teams" | "offline_access")[] | null;
+        };
+        CreateCommentRequestBody: {
+            /**
+             * @description Markdown; @handle mentions a member
+             * @example Looks good to me, @ada: can you check the copy?
+             */
+            body: string;
         };
         CreateFilterRequestBody: {
             filter: components["schemas"]["Filter"];
@@ -2074,6 +2498,15 @@ export interface components {
             /** @example Pama web app */
             name: string;
         };
+        Inbox: {
+            next_cursor?: string;
+            notifications: components["schemas"]["Notification"][] | null;
+            /**
+             * Format: int64
+             * @description How many of the member's notifications in this team are unread
+             */
+            unread: number;
+        };
         Invitation: {
             /** Format: date-time */
             accepted_at?: string;
@@ -2298,6 +2731,13 @@ export interface components {
             id: "work" | "ceremonies";
             name: string;
         };
+        MarkAllReadResponseBody: {
+            /**
+             * Format: int64
+             * @description How many notifications were unread
+             */
+            marked: number;
+        };
         Member: {
             account_id: string;
             /** Format: date-time */
@@ -2309,6 +2749,17 @@ export interface components {
             updated_at: string;
             /** Format: int64 */
             version: number;
+        };
+        MemberHandle: {
+            account_id: string;
+            avatar?: string;
+            /** @example Ada Lovelace */
+            display_name: string;
+            /**
+             * @description What to write after @ to mention the member
+             * @example ada
+             */
+            handle: string;
         };
         MemberInfo: {
             account_id: string;
@@ -2332,6 +2783,9 @@ export interface components {
             members: components["schemas"]["MemberInfo"][] | null;
             /** @description Pass as cursor for the next page; absent on the last */
             next_cursor?: string;
+        };
+        MentionsResponseBody: {
+            members: components["schemas"]["MemberHandle"][] | null;
         };
         MoveItemRequestBody: {
             /** @description The new place in the order; empty keeps it */
@@ -2366,6 +2820,43 @@ export interface components {
             /** @description Pass as cursor for the next page; absent on the last */
             next_cursor?: string;
             teams: components["schemas"]["MyTeam"][] | null;
+        };
+        Notification: {
+            /** @description The member it is for */
+            account_id: string;
+            /** @description Who mentioned or assigned you */
+            actor_id: string;
+            /** @description The comment that mentions you */
+            comment_id?: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description The start of the comment, as written */
+            excerpt?: string;
+            id: string;
+            item_id: string;
+            /** @example PAMA-42 */
+            item_key?: string;
+            item_title?: string;
+            /**
+             * @description mention: you were mentioned in a comment; assigned: you were made an assignee of an item
+             * @enum {string}
+             */
+            kind: "mention" | "assigned";
+            read: boolean;
+            /** Format: date-time */
+            read_at?: string;
+            team_id: string;
+            /** Format: int64 */
+            version: number;
+        };
+        NotificationSummaryResponseBody: {
+            /** @description Your teams with their unread counts, by name */
+            teams: components["schemas"]["TeamUnread"][] | null;
+            /**
+             * Format: int64
+             * @description Unread notifications in all your teams
+             */
+            unread: number;
         };
         Origin: {
             /**
@@ -2704,6 +3195,13 @@ export interface components {
             /** @example blue-whales */
             slug: string;
         };
+        TeamUnread: {
+            name: string;
+            slug: string;
+            team_id: string;
+            /** Format: int64 */
+            unread: number;
+        };
         TeamView: {
             /** Format: date-time */
             created_at: string;
@@ -2772,6 +3270,15 @@ export interface components {
              */
             version: number;
         };
+        UpdateCommentRequestBody: {
+            /** @description The new Markdown */
+            body: string;
+            /**
+             * Format: int64
+             * @description The version the change is based on
+             */
+            version: number;
+        };
         UpdateFilterRequestBody: {
             filter?: components["schemas"]["Filter"];
             name?: string;
@@ -2786,6 +3293,10 @@ export interface components {
              * @description The version this change is based on
              */
             version: number;
+        };
+        UpdateNotificationRequestBody: {
+            /** @description true marks it read, false unread */
+            read: boolean;
         };
         UpdateProductRequestBody: {
             /**
@@ -2867,6 +3378,23 @@ export interface components {
             version: number;
             /** Format: int64 */
             wip_limit?: number;
+        };
+        Usage: {
+            /**
+             * Format: int64
+             * @description Bytes of the team's attachments
+             */
+            bytes: number;
+            /**
+             * Format: int64
+             * @description How many attachments the team has
+             */
+            files: number;
+            /**
+             * Format: int64
+             * @description The most bytes the team may store; 0 for no limit
+             */
+            quota: number;
         };
         Warning: {
             /**
@@ -4357,6 +4885,56 @@ export interface operations {
             };
         };
     };
+    "get-avatar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The image. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
     "list-my-invitations": {
         parameters: {
             query?: never;
@@ -4598,6 +5176,141 @@ export interface operations {
             };
         };
     };
+    "set-avatar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A PNG, JPEG, GIF or WebP image of at most 2 MiB. The content type is found from the bytes; a Content-Type sent is ignored. Content-Length is required. */
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Account"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Length Required */
+            411: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "delete-avatar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Account"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
     "list-consents": {
         parameters: {
             query?: never;
@@ -4684,6 +5397,62 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "notification-summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationSummaryResponseBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6214,6 +6983,241 @@ export interface operations {
             };
         };
     };
+    "get-attachment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+                /** @description Attachment id */
+                attachment: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Attachment"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "delete-attachment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+                /** @description Attachment id */
+                attachment: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "download-attachment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+                /** @description Attachment id */
+                attachment: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file's bytes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
     "get-backlog-settings": {
         parameters: {
             query?: never;
@@ -6314,6 +7318,446 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Settings"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "get-comment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+                /** @description Comment id */
+                comment: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Comment"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "delete-comment": {
+        parameters: {
+            query?: {
+                /** @description The version the deletion is based on (required: a missing or stale one gets 409 with the current entity) */
+                version?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+                /** @description Comment id */
+                comment: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "update-comment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+                /** @description Comment id */
+                comment: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateCommentRequestBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Comment"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "upload-comment-attachment": {
+        parameters: {
+            query?: {
+                /** @description The file's name (cleaned: path, control characters and reserved characters removed) */
+                name?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+                /** @description Comment id */
+                comment: string;
+            };
+            cookie?: never;
+        };
+        /** @description The file's bytes. The content type is found from the bytes; a Content-Type sent is ignored. Content-Length is required. */
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Attachment"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Length Required */
+            411: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Insufficient Storage */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "comment-history": {
+        parameters: {
+            query?: {
+                /** @description How many to return (1 to 200) */
+                limit?: number;
+                /** @description The next_cursor of the previous page; empty for the first */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+                /** @description Comment id */
+                comment: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActivityPageBody"];
                 };
             };
             /** @description Unauthorized */
@@ -7762,6 +9206,366 @@ export interface operations {
             };
         };
     };
+    "list-attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+                /** @description Item id, or its key such as PAMA-42 */
+                item: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentsResponseBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "upload-item-attachment": {
+        parameters: {
+            query?: {
+                /** @description The file's name (cleaned: path, control characters and reserved characters removed) */
+                name?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+                /** @description Item id, or its key such as PAMA-42 */
+                item: string;
+            };
+            cookie?: never;
+        };
+        /** @description The file's bytes. The content type is found from the bytes; a Content-Type sent is ignored. Content-Length is required. */
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Attachment"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Length Required */
+            411: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Insufficient Storage */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "list-comments": {
+        parameters: {
+            query?: {
+                /** @description How many to return (1 to 200) */
+                limit?: number;
+                /** @description The next_cursor of the previous page; empty for the first */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+                /** @description Item id, or its key such as PAMA-42 */
+                item: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommentPageBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "create-comment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+                /** @description Item id, or its key such as PAMA-42 */
+                item: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateCommentRequestBody"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Comment"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
     "item-history": {
         parameters: {
             query?: {
@@ -8237,6 +10041,331 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "suggest-mentions": {
+        parameters: {
+            query?: {
+                /** @description What follows the @ so far; empty lists everyone */
+                prefix?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MentionsResponseBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "list-notifications": {
+        parameters: {
+            query?: {
+                /** @description Only unread notifications */
+                unread?: boolean;
+                /** @description How many to return (1 to 200) */
+                limit?: number;
+                /** @description The next_cursor of the previous page; empty for the first */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Inbox"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "mark-all-notifications-read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarkAllReadResponseBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "update-notification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+                /** @description Notification id */
+                notification: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateNotificationRequestBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notification"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10131,6 +12260,83 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Status"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "get-storage-usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Usage"];
                 };
             };
             /** @description Unauthorized */
