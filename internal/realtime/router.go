@@ -1,0 +1,128 @@
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"sync"
+
+	"github.com/pamateam/pama/internal/activity"
+	"github.com/pamateam/pama/internal/realtime/wire"
+)
+
+// Entity types the router and the membership watcher know by name.
+const (
+	EntityMember  = "member"
+	EntityItem    = "item"
+	EntityProduct = "product"
+	EntityRoom    = "room"
+)
+
+// Member actions that end a membership.
+const (
+	ActionRemoved = "removed"
+	ActionLeft    = "left"
+)
+
+// Route returns the channels an entry goes to. It may return nil to fall back
+// to the rules of Router.Channels.
+type Route func(ctx context.Context, e activity.Entry) []string
+
+// Router decides which channels an activity entry is published to. The rules,
+// in order (docs/PROTOCOL.md lists them):
+//
+//  1. A Route registered for the entry's entity type (Handle) decides alone,
+//     when it returns channels.
+//  2. Otherwise the entity's own channel: item → item:<team>:<id>, room →
+//     room:<team>:<id>, product → backlog:<team>:<id> and team:<team>, member →
+//     team:<team> and member:<account>.
+//  3. Plus the channels of the parents the entry names in its changes:
+//     item_id → item:<team>:<item_id>, product_id → backlog:<team>:<product_id>,
+//     room_id → room:<team>:<room_id>.
+//  4. An entry that matched nothing goes to team:<team>.
+//
+// Domain packages extend it with Handle, for example to look up an item's
+// product when an update's changes do not name it.
+type Router struct {
+	mu     sync.RWMutex
+	routes map[string]Route
+}
+
+// NewRouter returns a router with the built-in rules.
+func NewRouter() *Router { return &Router{routes: map[string]Route{}} }
+
+// Handle registers the route of an entity type, replacing any earlier one.
+func (r *Router) Handle(entityType string, fn Route) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.routes[entityType] = fn
+}
+
+// Channels returns the channels e goes to, without duplicates.
+func (r *Router) Channels(ctx context.Context, e activity.Entry) []string {
+	r.mu.RLock()
+	fn := r.routes[e.EntityType]
+	r.mu.RUnlock()
+	if fn != nil {
+		if chs := fn(ctx, e); len(chs) > 0 {
+			return chs
+		}
+	}
+	team := e.TeamID
+	var out []string
+	add := func(ch string) {
+		if !slices.Contains(out, ch) {
+			out = append(out, ch)
+		}
+	}
+	switch e.EntityType {
+	case EntityItem:
+		add(wire.Item(team, e.EntityID))
+	case EntityRoom:
+		add(wire.Room(team, e.EntityID))
+	case EntityProduct:
+		add(wire.Backlog(team, e.EntityID))
+		add(wire.Team(team))
+	case EntityMember:
+		add(wire.Team(team))
+		add(wire.Member(e.EntityID))
+	}
+	for _, c := range e.Changes {
+		id := changedID(c)
+		if id == "" {
+			continue
+		}
+		switch c.Field {
+		case "item_id":
+			add(wire.Item(team, id))
+		case "product_id":
+			add(wire.Backlog(team, id))
+		case "room_id":
+			add(wire.Room(team, id))
+		}
+	}
+	if len(out) == 0 {
+		add(wire.Team(team))
+	}
+	// Channel names must parse; an id that does not (too long, odd
+	// characters) cannot be subscribed to, so publishing there is pointless.
+	out = slices.DeleteFunc(out, func(ch string) bool { _, err := wire.Parse(ch); return err != nil })
+	if len(out) == 0 {
+		out = append(out, wire.Team(team))
+	}
+	return out
+}
+
+// changedID returns the id a change names: its value after, or before when
+// the field was cleared.
+func changedID(c activity.Change) string {
+	raw := c.After
+	if len(raw) == 0 {
+		raw = c.Before
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return ""
+	}
+	return s
+}
