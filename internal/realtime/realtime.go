@@ -225,7 +225,7 @@ func New(cfg Config) (*Hub, error) {
 		UseWriteBufferPool: true,
 		ReadBufferSize:     1024,
 		WriteBufferSize:    1024,
-		WriteTimeout:       5 * time.Second,
+		WriteTimeout:       2 * time.Second,
 	})
 	return h, nil
 }
