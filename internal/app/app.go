@@ -21,6 +21,7 @@ import (
 	"github.com/pamateam/pama/internal/identity"
 	"github.com/pamateam/pama/internal/mail"
 	"github.com/pamateam/pama/internal/product"
+	"github.com/pamateam/pama/internal/realtime"
 	"github.com/pamateam/pama/internal/sqlstore"
 	"github.com/pamateam/pama/internal/team"
 )
@@ -33,6 +34,7 @@ type App struct {
 	Identity *identity.Service
 	Teams    *team.Service
 	Products *product.Service
+	Realtime *realtime.Hub
 	Server   *httpapi.Server
 	Registry *prometheus.Registry
 }
@@ -88,6 +90,25 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	a.Teams = team.NewService(store, log.With("component", "team"))
 	a.Products = product.NewService(store, log.With("component", "product"))
 
+	hub, err := realtime.New(realtime.Config{
+		Logger:   log.With("component", "realtime"),
+		Auth:     a.Identity,
+		Teams:    a.Teams,
+		Outbox:   store,
+		RedisURL: cfg.RedisURL,
+		Metrics:  a.Registry,
+	})
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	store.SetOnCommit(hub.OnCommit)
+	if err := hub.Run(ctx); err != nil {
+		store.Close()
+		return nil, err
+	}
+	a.Realtime = hub
+
 	a.Server = httpapi.New(httpapi.Deps{
 		Logger:   log.With("component", "http"),
 		Identity: a.Identity,
@@ -98,6 +119,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		Metrics:  a.Registry,
 		Gatherer: a.Registry,
 		Web:      webHandler(),
+		Realtime: hub.Handler(),
 		Options: httpapi.Options{
 			BaseURL:     cfg.PublicURL(),
 			SessionTTL:  cfg.SessionTTL,
@@ -152,5 +174,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	return err
 }
 
-// Close releases storage.
-func (a *App) Close() error { return a.Store.Close() }
+// Close disconnects real-time clients (they resume on another node, or on
+// this one when it is back), lets queued publications go out, and releases
+// storage.
+func (a *App) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+	defer cancel()
+	return errors.Join(a.Realtime.Close(ctx), a.Store.Close())
+}

@@ -25,6 +25,8 @@ type Config struct {
 	DatabaseURL string        `name:"database-url" env:"PAMA_DATABASE_URL" help:"PostgreSQL URL (postgres://...). Empty: SQLite files in the data directory." group:"Storage"`
 	TeamIdle    time.Duration `name:"team-idle" env:"PAMA_TEAM_IDLE" default:"2m" help:"Close a team space's SQLite file after this long unused." group:"Storage"`
 
+	RedisURL string `name:"redis-url" env:"PAMA_REDIS_URL" help:"Redis URL (redis://host:port/db) for real-time fan-out, history, presence and locks across several nodes. Empty: in this process only." group:"Scale-out"`
+
 	SMTP SMTP `embed:"" prefix:"smtp-" envprefix:"PAMA_SMTP_" group:"Mail"`
 
 	SessionTTL time.Duration `name:"session-ttl" env:"PAMA_SESSION_TTL" default:"720h" help:"A browser session ends after this long unused." group:"Security"`
@@ -70,6 +72,12 @@ func (c *Config) Validate() error {
 		u, err := url.Parse(c.DatabaseURL)
 		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 			bad("--database-url / PAMA_DATABASE_URL", "must be a postgres:// URL")
+		}
+	}
+	if c.RedisURL != "" {
+		u, err := url.Parse(c.RedisURL)
+		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+			bad("--redis-url / PAMA_REDIS_URL", "must be a redis:// or rediss:// URL with a host (for example redis://127.0.0.1:6379/0)")
 		}
 	}
 	if c.TeamIdle < time.Second {

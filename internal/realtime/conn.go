@@ -1,9 +1,11 @@
 package realtime
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -54,8 +56,16 @@ func (h *Hub) Handler() http.Handler {
 				ctx = context.WithValue(ctx, credKey{}, &credentials{principal: p, session: ck.Value})
 			}
 		}
-		h.ws.ServeHTTP(w, r.WithContext(ctx))
+		h.ws.ServeHTTP(hijackable{w}, r.WithContext(ctx))
 	})
+}
+
+// hijackable lets the WebSocket upgrade take over a connection through
+// middleware whose response writers only offer Unwrap.
+type hijackable struct{ http.ResponseWriter }
+
+func (w hijackable) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return http.NewResponseController(w.ResponseWriter).Hijack()
 }
 
 // originAllowed reports whether a browser request comes from the request's own
