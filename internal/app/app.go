@@ -86,6 +86,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	a.Identity = identity.NewService(store, mailer, identity.Config{
 		BaseURL:    cfg.PublicURL(),
 		SessionTTL: cfg.SessionTTL,
+		Operators:  cfg.Operators,
 	}, log.With("component", "identity"))
 	a.Teams = team.NewService(store, log.With("component", "team"))
 	a.Products = product.NewService(store, log.With("component", "product"))

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"reflect"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -120,4 +122,51 @@ func (c *Config) PublicURL() string {
 		host = "localhost"
 	}
 	return "http://" + net.JoinHostPort(host, port)
+}
+
+// Defaults returns a Config holding the `default` tag of every field, the
+// same values the command line starts from.
+func Defaults() Config {
+	var c Config
+	setDefaults(reflect.ValueOf(&c).Elem())
+	return c
+}
+
+func setDefaults(v reflect.Value) {
+	t := v.Type()
+	for i := range t.NumField() {
+		f, fv := t.Field(i), v.Field(i)
+		if f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeOf(time.Duration(0)) {
+			setDefaults(fv)
+			continue
+		}
+		def, ok := f.Tag.Lookup("default")
+		if !ok {
+			continue
+		}
+		switch fv.Interface().(type) {
+		case string:
+			fv.SetString(def)
+		case time.Duration:
+			d, err := time.ParseDuration(def)
+			if err != nil {
+				panic(fmt.Sprintf("config: bad default %q for %s", def, f.Name))
+			}
+			fv.SetInt(int64(d))
+		case int:
+			n, err := strconv.Atoi(def)
+			if err != nil {
+				panic(fmt.Sprintf("config: bad default %q for %s", def, f.Name))
+			}
+			fv.SetInt(int64(n))
+		case float64:
+			x, err := strconv.ParseFloat(def, 64)
+			if err != nil {
+				panic(fmt.Sprintf("config: bad default %q for %s", def, f.Name))
+			}
+			fv.SetFloat(x)
+		default:
+			panic(fmt.Sprintf("config: no default parser for %s", f.Type))
+		}
+	}
 }

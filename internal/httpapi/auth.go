@@ -24,6 +24,7 @@ type caller struct {
 	signedIn  bool
 	access    team.Access // set for operations in a team
 	session   string      // the raw session token, when signed in by cookie
+	ip        string      // the client's address
 }
 
 // callerFrom returns the caller of the request in ctx. Handlers registered
@@ -36,6 +37,9 @@ func callerFrom(ctx context.Context) *caller {
 	return c
 }
 
+// remoteIP returns the client address of the request in ctx.
+func remoteIP(ctx context.Context) string { return callerFrom(ctx).ip }
+
 // accountID returns the signed-in account of the request in ctx.
 func accountID(ctx context.Context) string { return callerFrom(ctx).principal.AccountID }
 
@@ -43,7 +47,7 @@ func accountID(ctx context.Context) string { return callerFrom(ctx).principal.Ac
 // token, and refuses operations that need one when there is none.
 func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 	a, _ := ctx.Operation().Metadata[metaAccess].(access)
-	c := &caller{}
+	c := &caller{ip: clientIP(ctx.RemoteAddr())}
 	rctx := ctx.Context()
 	if h := ctx.Header("Authorization"); h != "" {
 		tok, ok := strings.CutPrefix(h, "Bearer ")
@@ -81,7 +85,7 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 			return
 		}
 		rctx = activity.WithActor(rctx, c.principal.AccountID)
-	} else if wait := s.limits.ip(clientIP(ctx.RemoteAddr())); wait > 0 {
+	} else if wait := s.limits.ip(c.ip); wait > 0 {
 		s.writeLimited(ctx, "requests from this address", wait)
 		return
 	}

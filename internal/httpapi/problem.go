@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -109,8 +110,14 @@ func problemFor(ctx context.Context, log *slog.Logger, err error) error {
 	return newProblem(http.StatusInternalServerError, "Something went wrong on our side. It has been logged.")
 }
 
+// fieldDetail names the field's location: body.<field> unless the field
+// already says query., path. or header.
 func fieldDetail(f *errkind.FieldError) *huma.ErrorDetail {
-	return &huma.ErrorDetail{Location: "body." + f.Field, Message: f.Message, Value: f.Value}
+	loc := f.Field
+	if !strings.HasPrefix(loc, "query.") && !strings.HasPrefix(loc, "path.") && !strings.HasPrefix(loc, "header.") {
+		loc = "body." + loc
+	}
+	return &huma.ErrorDetail{Location: loc, Message: f.Message, Value: f.Value}
 }
 
 // cleanMessage turns "team: member not found" into "Member not found." for

@@ -180,6 +180,3 @@ const apiDescription = `The Pama REST API. Everything the web app does goes thro
 * **Pagination**: list operations take ` + "`limit`" + ` and ` + "`cursor`" + ` and return ` + "`next_cursor`" + ` while there is more.
 * **Rate limits**: per account and per team; 429 with ` + "`Retry-After`" + `.
 `
-
-// ActivityReader reads the activity record; sqlstore.Store implements it.
-type ActivityReader interface{}

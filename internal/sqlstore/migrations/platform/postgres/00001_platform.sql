@@ -74,7 +74,14 @@ CREATE TABLE platform_activity (
 );
 CREATE INDEX platform_activity_entity ON platform_activity (entity_type, entity_id, seq);
 
+-- Keys generated on first start and shared by every node (HMAC keys).
+CREATE TABLE platform_secrets (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
 -- +goose Down
+DROP TABLE platform_secrets;
 DROP TABLE platform_activity;
 DROP TABLE teams;
 DROP TABLE api_tokens;

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# services.sh start|stop — makes sure PostgreSQL, Redis, NATS (JetStream) and
+# an S3 server answer on loopback, and writes their test URLs to $STATE/env.
+# PostgreSQL, Redis and NATS are used where the machine already runs them
+# (and started if they are down); the S3 server (versitygw) is built once,
+# cached under $TOOLS, and started privately.
+set -euo pipefail
+STATE=${CI_STATE:-/tmp/pama-ci}
+TOOLS=${CI_TOOLS:-/root/.cache/pama-ci-tools}
+S3_PORT=${S3_PORT:-57070}
+
+up() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+wait_port() {
+  for _ in $(seq 150); do up "$1" && return 0; sleep 0.1; done
+  echo "services: port $1 did not open ($2)" >&2; return 1
+}
+
+stop() {
+  if [ -f "$STATE/s3.pid" ]; then kill "$(cat "$STATE/s3.pid")" 2>/dev/null || true; rm -f "$STATE/s3.pid"; fi
+  if [ -f "$STATE/mailpit.pid" ]; then kill "$(cat "$STATE/mailpit.pid")" 2>/dev/null || true; rm -f "$STATE/mailpit.pid"; fi
+}
+if [ "${1:-start}" = stop ]; then stop; exit 0; fi
+
+mkdir -p "$STATE" "$TOOLS"
+
+# PostgreSQL (the machine's cluster on 5432, trust auth).
+if ! up 5432; then
+  echo "services: starting PostgreSQL"
+  if ! command -v pg_ctlcluster >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  fi
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start
+fi
+wait_port 5432 postgresql
+
+# Redis on 6379.
+if ! up 6379; then
+  echo "services: starting Redis"
+  command -v redis-server >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no --dir "$STATE" --logfile "$STATE/redis.log"
+fi
+wait_port 6379 redis
+
+# NATS with JetStream on 4222.
+if ! up 4222; then
+  echo "services: starting NATS"
+  command -v nats-server >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nats-server >/dev/null; }
+  mkdir -p "$STATE/nats"
+  start-stop-daemon --start --oknodo --background --exec "$(command -v nats-server)" -- -a 127.0.0.1 -p 4222 -js -sd "$STATE/nats" -l "$STATE/nats.log"
+fi
+wait_port 4222 nats
+
+# S3: versitygw with a posix backend, pinned and cached.
+VGW="$TOOLS/versitygw-v1.8.0"
+if [ ! -x "$VGW" ]; then
+  echo "services: building versitygw (once; cached in $TOOLS)"
+  GOBIN="$TOOLS/.bin" GOFLAGS= go install github.com/versity/versitygw/cmd/versitygw@v1.8.0
+  mv "$TOOLS/.bin/versitygw" "$VGW"
+fi
+stop
+rm -rf "$STATE/s3"; mkdir -p "$STATE/s3"
+ROOT_ACCESS_KEY=pamaci ROOT_SECRET_KEY=pamacisecret123 \
+  nohup "$VGW" --port "127.0.0.1:$S3_PORT" posix "$STATE/s3" >"$STATE/s3.log" 2>&1 &
+echo $! >"$STATE/s3.pid"
+wait_port "$S3_PORT" versitygw
+
+cat >"$STATE/env" <<ENV
+export PAMA_TEST_POSTGRES_URL='postgres://postgres@127.0.0.1:5432/test?sslmode=disable'
+export PAMA_TEST_REDIS_URL='redis://127.0.0.1:6379/15'
+export PAMA_TEST_NATS_URL='nats://127.0.0.1:4222'
+export PAMA_TEST_S3_ENDPOINT='127.0.0.1:$S3_PORT'
+export PAMA_TEST_S3_ACCESS_KEY=pamaci
+export PAMA_TEST_S3_SECRET_KEY=pamacisecret123
+ENV
+echo "services: up; environment in $STATE/env"

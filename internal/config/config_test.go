@@ -1,0 +1,52 @@
+package config_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pamateam/pama/internal/config"
+)
+
+func TestDefaultsAreValidAndMatchTheDocs(t *testing.T) {
+	c := config.Defaults()
+	if err := c.Validate(); err != nil {
+		t.Fatalf("defaults do not validate: %v", err)
+	}
+	if c.Addr != ":8080" || c.Data != "./pama-data" || c.TeamIdle != 2*time.Minute || c.SMTP.Port != 587 {
+		t.Errorf("defaults = %+v", c)
+	}
+	if got := c.PublicURL(); got != "http://localhost:8080" {
+		t.Errorf("PublicURL() = %q", got)
+	}
+}
+
+func TestValidateNamesEverySettingThatIsWrong(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(*config.Config)
+		want   []string
+	}{
+		{"bad addr", func(c *config.Config) { c.Addr = "8080" }, []string{"--addr"}},
+		{"bad base url", func(c *config.Config) { c.BaseURL = "ftp://x" }, []string{"--base-url"}},
+		{"not postgres", func(c *config.Config) { c.DatabaseURL = "mysql://x" }, []string{"--database-url"}},
+		{"smtp without from", func(c *config.Config) { c.SMTP.Host = "mail"; c.SMTP.From = "" }, []string{"--smtp-from"}},
+		{"two at once", func(c *config.Config) { c.TeamIdle = 0; c.SessionTTL = 0 }, []string{"--team-idle", "--session-ttl"}},
+		{"operator not an email", func(c *config.Config) { c.Operators = []string{"root"} }, []string{"--operators"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := config.Defaults()
+			tt.change(&c)
+			err := c.Validate()
+			if err == nil {
+				t.Fatal("Validate() = nil")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not name %s", err, w)
+				}
+			}
+		})
+	}
+}
