@@ -88,7 +88,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		SessionTTL: cfg.SessionTTL,
 		Operators:  cfg.Operators,
 	}, log.With("component", "identity"))
-	a.Teams = team.NewService(store, log.With("component", "team"))
+	a.Teams = team.NewService(store, a.Identity, mailer, team.Config{
+		BaseURL: cfg.PublicURL(),
+	}, log.With("component", "team"))
 	a.Products = product.NewService(store, log.With("component", "product"))
 
 	hub, err := realtime.New(realtime.Config{

@@ -76,6 +76,19 @@ func (es FieldErrors) Err() error {
 	return es
 }
 
+// FieldConflict reports a value that is well-formed but clashes with the
+// current state, such as an address another team space already uses. It
+// names the field, like FieldError, but is a kind of Conflict.
+type FieldConflict struct {
+	Field   string // JSON name of the field
+	Message string // what clashes, as a sentence fragment: "is taken"
+}
+
+func (e *FieldConflict) Error() string { return fmt.Sprintf("%s %s", e.Field, e.Message) }
+
+// Is reports that a FieldConflict is a kind of Conflict.
+func (e *FieldConflict) Is(target error) bool { return target == Conflict }
+
 // VersionConflict reports an update based on a stale version. Current holds
 // the entity as it is now, so the caller can show the winner's values. It is a
 // kind of Conflict.

@@ -71,6 +71,11 @@ func (s *Server) activityRoutes() {
 		if err != nil {
 			return nil, err
 		}
+		if in.Cursor == "" && len(list) == 0 {
+			// Every entity's creation is recorded: no history means no such
+			// entity in this team (perhaps one of another team).
+			return nil, newProblem(http.StatusNotFound, "Nothing of that type and id was ever recorded in this team space.")
+		}
 		out := &activityPage{}
 		if len(list) > in.Limit {
 			list = list[:in.Limit]

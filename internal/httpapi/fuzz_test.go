@@ -19,7 +19,10 @@ func FuzzDecodeRequests(f *testing.F) {
 	seeds := []string{
 		`{"email":"a@b.co"}`, `{"email":1}`, `{"email":null}`, `{}`, `[]`, `null`, ``, `{"email":"a@b.co","code":"123456"}`,
 		`{"version":1,"display_name":"x"}`, `{"version":-1}`, `{"version":1e309}`, `{"name":"t","scopes":["read"]}`,
-		`{"name":"t","scopes":"read"}`, `{"new_password":"` + strings.Repeat("p", 900) + `"}`, "\x00\xff", `{"a":` + strings.Repeat("[", 5000),
+		`{"name":"t","scopes":"read"}`, `{"name":"T","slug":"fuzz-2","first_product":{"key":"AB","name":"x"}}`,
+		`{"version":1,"deck":"custom","custom_deck":["1","2",""]}`, `{"version":1,"sprint_length_days":7.5}`,
+		`{"version":1,"role":"owner"}`, `{"email":"x@y.co","role":"admin"}`, `{"key":"K1","name":"n","description":"d"}`,
+		`{"version":1,"archived":true,"key":"ZZ"}`, `{"token":"a.b"}`, `{"team_id":"x","invitation_id":"y"}`, `{"new_password":"` + strings.Repeat("p", 900) + `"}`, "\x00\xff", `{"a":` + strings.Repeat("[", 5000),
 	}
 	for _, s := range seeds {
 		f.Add(s, uint8(0))
@@ -37,7 +40,16 @@ func FuzzDecodeRequests(f *testing.F) {
 		{"PATCH", "/api/v1/me"},
 		{"PUT", "/api/v1/me/password"},
 		{"POST", "/api/v1/me/tokens"},
+		{"POST", "/api/v1/teams"},
+		{"PATCH", "/api/v1/teams/fuzz-team"},
+		{"PATCH", "/api/v1/teams/fuzz-team/settings"},
+		{"PATCH", "/api/v1/teams/fuzz-team/members/" + signedIn.Account.ID},
+		{"POST", "/api/v1/teams/fuzz-team/invitations"},
+		{"POST", "/api/v1/teams/fuzz-team/products"},
+		{"PATCH", "/api/v1/teams/fuzz-team/products/FUZ"},
+		{"POST", "/api/v1/invitations/accept"},
 	}
+	createTeam(f, signedIn, "Fuzz", "fuzz-team", "FUZ")
 	h := env.App.Handler()
 	f.Fuzz(func(t *testing.T, body string, which uint8) {
 		tg := targets[int(which)%len(targets)]

@@ -55,6 +55,7 @@ func problemFor(ctx context.Context, log *slog.Logger, err error) error {
 		p   *Problem
 		se  huma.StatusError
 		fe  *errkind.FieldError
+		fc  *errkind.FieldConflict
 		fes errkind.FieldErrors
 		vc  *errkind.VersionConflict
 		le  *errkind.LimitError
@@ -76,6 +77,10 @@ func problemFor(ctx context.Context, log *slog.Logger, err error) error {
 	case errors.As(err, &fe):
 		p = newProblem(http.StatusUnprocessableEntity, fe.Error())
 		p.Errors = []*huma.ErrorDetail{fieldDetail(fe)}
+		return p
+	case errors.As(err, &fc):
+		p = newProblem(http.StatusConflict, cleanMessage(err))
+		p.Errors = []*huma.ErrorDetail{fieldDetail(&errkind.FieldError{Field: fc.Field, Message: fc.Message})}
 		return p
 	case errors.As(err, &vc):
 		p = newProblem(http.StatusConflict, vc.Error())

@@ -26,6 +26,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -76,6 +77,9 @@ type Store struct {
 	observe  func(op string, d time.Duration, err error)
 	onCommit func(teamID string, entries []activity.Entry)
 	now      func() time.Time
+
+	indexMu    sync.Mutex              // orders rewrites of the team index (index.go)
+	createHook func(step string) error // tests: fail team creation at a step (team.go)
 }
 
 // Open connects to the configured engine, creating the data dir and applying
@@ -129,6 +133,16 @@ func (s *Store) openSQLite(ctx context.Context, opts Options) error {
 	}
 	s.teams = newTeamFiles(filepath.Join(opts.DataDir, "teams"), idle, s.log, opts.OpenTeams, opts.SkipMigrate)
 	s.teams.onOpen = s.reconcileTeamIndex
+	if !opts.SkipMigrate {
+		if _, err := s.repairStuckTeams(ctx, s.now().Add(-stuckAfter)); err != nil {
+			s.log.Warn("repair team spaces", "err", err)
+		}
+	}
+	s.teams.wg.Add(1)
+	go func() {
+		defer s.teams.wg.Done()
+		s.repairLoop(s.teams.stop)
+	}()
 	return nil
 }
 
