@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -149,5 +150,210 @@ func TestConnectWithSessionCookieOrToken(t *testing.T) {
 	}
 	if o := connect(t, env, centrifugeclient.Config{Header: http.Header{"Cookie": {cookie}}}); o.connected {
 		t.Error("connected with a signed-out session")
+	}
+}
+
+// rtClient is a signed-in browser's real-time connection, recording what its
+// subscriptions receive.
+type rtClient struct {
+	t      *testing.T
+	c      *centrifugeclient.Client
+	mu     sync.Mutex
+	events map[string][]any
+	unsub  map[string]uint32
+}
+
+func browser(t *testing.T, env *apptest.Env, who *apptest.Client) *rtClient {
+	t.Helper()
+	base, _ := url.Parse(env.URL)
+	var cookie []string
+	for _, ck := range who.HTTP.Jar.Cookies(base) {
+		cookie = append(cookie, ck.Name+"="+ck.Value)
+	}
+	o := connect(t, env, centrifugeclient.Config{Header: http.Header{"Cookie": {strings.Join(cookie, "; ")}}})
+	if !o.connected {
+		t.Fatalf("%s could not connect: %d", who.Account.Email, o.disconnect)
+	}
+	return &rtClient{t: t, c: o.client, events: map[string][]any{}, unsub: map[string]uint32{}}
+}
+
+// sub subscribes and reports whether the server accepted.
+func (r *rtClient) sub(ch string) bool {
+	r.t.Helper()
+	s, err := r.c.NewSubscription(ch, centrifugeclient.SubscriptionConfig{Recoverable: true})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	res := make(chan bool, 1)
+	s.OnSubscribed(func(centrifugeclient.SubscribedEvent) {
+		select {
+		case res <- true:
+		default:
+		}
+	})
+	s.OnUnsubscribed(func(e centrifugeclient.UnsubscribedEvent) {
+		r.mu.Lock()
+		r.unsub[ch] = e.Code
+		r.mu.Unlock()
+		select {
+		case res <- false:
+		default:
+		}
+	})
+	s.OnPublication(func(e centrifugeclient.PublicationEvent) {
+		ev, err := wire.Decode(e.Data)
+		if err != nil {
+			r.t.Errorf("undecodable publication on %s: %v", ch, err)
+			return
+		}
+		r.mu.Lock()
+		r.events[ch] = append(r.events[ch], ev)
+		r.mu.Unlock()
+	})
+	if err := s.Subscribe(); err != nil {
+		r.t.Fatal(err)
+	}
+	select {
+	case ok := <-res:
+		return ok
+	case <-time.After(10 * time.Second):
+		r.t.Fatalf("no answer subscribing to %s", ch)
+		return false
+	}
+}
+
+// entity returns the entity events on ch about entityType/id.
+func (r *rtClient) entity(ch, entityType, id string) []wire.EntityEvent {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []wire.EntityEvent
+	for _, ev := range r.events[ch] {
+		if e, ok := ev.(*wire.EntityEvent); ok && e.Entry.EntityType == entityType && e.Entry.EntityID == id {
+			out = append(out, *e)
+		}
+	}
+	return out
+}
+
+func (r *rtClient) unsubscribedWith(ch string) uint32 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.unsub[ch]
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// makeTeam has owner create a team with a first product and bring in members
+// as product owners (who may edit products).
+func makeTeam(t *testing.T, env *apptest.Env, owner *apptest.Client, slug string, members ...*apptest.Client) (teamID, productID string) {
+	t.Helper()
+	r := owner.Do(t, "POST", "/api/v1/teams", map[string]any{"name": "Team " + slug, "slug": slug,
+		"first_product": map[string]string{"key": "PR", "name": "Product"}})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("create team: %d %s", r.Status, r.Body)
+	}
+	var created struct {
+		Team struct {
+			ID string `json:"id"`
+		} `json:"team"`
+		FirstProduct struct {
+			ID string `json:"id"`
+		} `json:"first_product"`
+	}
+	r.JSON(t, &created)
+	for _, m := range members {
+		if r := owner.Do(t, "POST", "/api/v1/teams/"+created.Team.ID+"/invitations", map[string]string{"email": m.Account.Email, "role": "product_owner"}); r.Status >= 300 {
+			t.Fatalf("invite: %d %s", r.Status, r.Body)
+		}
+		var pending struct {
+			Invitations []struct {
+				ID     string `json:"id"`
+				TeamID string `json:"team_id"`
+			} `json:"invitations"`
+		}
+		m.Do(t, "GET", "/api/v1/invitations", nil).JSON(t, &pending)
+		for _, inv := range pending.Invitations {
+			if inv.TeamID == created.Team.ID {
+				if r := m.Do(t, "POST", "/api/v1/invitations/accept", map[string]string{"team_id": inv.TeamID, "invitation_id": inv.ID}); r.Status >= 300 {
+					t.Fatalf("accept: %d %s", r.Status, r.Body)
+				}
+			}
+		}
+	}
+	return created.Team.ID, created.FirstProduct.ID
+}
+
+func TestEditsThroughTheAPIReachMembersAndRemovalCutsThemOff(t *testing.T) {
+	for _, engine := range []struct {
+		name string
+		opts func(t *testing.T) []apptest.Option
+	}{
+		{"sqlite", func(*testing.T) []apptest.Option { return nil }},
+		{"postgres", func(t *testing.T) []apptest.Option { return []apptest.Option{apptest.Postgres(t)} }},
+	} {
+		t.Run(engine.name, func(t *testing.T) {
+			env := apptest.New(t, engine.opts(t)...)
+			ann, bob, eve := env.SignIn(t, "ann@example.com"), env.SignIn(t, "bob@example.com"), env.SignIn(t, "eve@example.com")
+			teamID, productID := makeTeam(t, env, ann, "blue-whales", bob)
+			backlog := wire.Backlog(teamID, productID)
+
+			bobRT, eveRT := browser(t, env, bob), browser(t, env, eve)
+			if !bobRT.sub(wire.Team(teamID)) || !bobRT.sub(backlog) {
+				t.Fatal("a member could not subscribe to the team's channels")
+			}
+			if eveRT.sub(wire.Team(teamID)) || eveRT.sub(backlog) {
+				t.Error("a non-member subscribed to the team's channels")
+			}
+
+			// Two members commit the same field from the same version: one
+			// wins, the other gets 409 with the winner's text, and everyone
+			// sees the winner's version.
+			path := "/api/v1/teams/" + teamID + "/products/" + productID
+			first := ann.Do(t, "PATCH", path, map[string]any{"version": 1, "description": "Ann's words"})
+			second := bob.Do(t, "PATCH", path, map[string]any{"version": 1, "description": "Bob's words"})
+			if first.Status != http.StatusOK || second.Status != http.StatusConflict {
+				t.Fatalf("commits from version 1: %d and %d, want 200 and 409", first.Status, second.Status)
+			}
+			p := second.Problem(t)
+			if !strings.Contains(string(p.Current), "Ann's words") || p.Version != 2 {
+				t.Errorf("the loser's conflict = version %d, current %s; want version 2 with ann's text", p.Version, p.Current)
+			}
+			waitFor(t, "the winning commit on the backlog channel", func() bool { return len(bobRT.entity(backlog, "product", productID)) == 1 })
+			e := bobRT.entity(backlog, "product", productID)[0].Entry
+			if e.Version != 2 || e.ActorID != ann.Account.ID {
+				t.Errorf("entry = version %d by %s, want version 2 by ann", e.Version, e.ActorID)
+			}
+			var sawText bool
+			for _, c := range e.Changes {
+				if c.Field == "description" && strings.Contains(string(c.After), "Ann's words") {
+					sawText = true
+				}
+			}
+			if !sawText {
+				t.Errorf("entry changes %+v do not carry the new description", e.Changes)
+			}
+			if got := bobRT.entity(wire.Team(teamID), "product", productID); len(got) != 1 {
+				waitFor(t, "the commit on the team channel", func() bool { return len(bobRT.entity(wire.Team(teamID), "product", productID)) == 1 })
+			}
+
+			// Ann removes bob: he is cut off at once and cannot come back.
+			if r := ann.Do(t, "DELETE", "/api/v1/teams/"+teamID+"/members/"+bob.Account.ID, nil); r.Status >= 300 {
+				t.Fatalf("remove bob: %d %s", r.Status, r.Body)
+			}
+			waitFor(t, "bob cut off the team channel", func() bool { return bobRT.unsubscribedWith(wire.Team(teamID)) == wire.UnsubscribeRevoked })
+			waitFor(t, "bob cut off the backlog channel", func() bool { return bobRT.unsubscribedWith(backlog) == wire.UnsubscribeRevoked })
+			if bobRT.sub(wire.Item(teamID, "any-item")) {
+				t.Error("bob subscribed to the team again after his removal")
+			}
+		})
 	}
 }
