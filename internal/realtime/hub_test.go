@@ -575,3 +575,23 @@ func TestDraftsAreCoalescedNotLost(t *testing.T) {
 		}
 	}
 }
+
+func TestArchivedTeamCutsEveryoneOff(t *testing.T) {
+	a := newAuthz()
+	n := startNode(t, testConfig(a))
+	a.join(teamA, "ann", team.RoleOwner)
+	a.join(teamB, "ann", team.RoleOwner)
+	ann := dial(t, n.url, a.account("ann"))
+	inA, inB := ann.subscribe(wire.Room(teamA, "room-1")), ann.subscribe(wire.Team(teamB))
+	// The space becomes unreachable (archived), which the platform record says.
+	a.leave(teamA, "ann")
+	e := entry("", 1, EntityTeam, teamA, ActionStateChanged, 3)
+	n.hub.OnCommit("", []activity.Entry{e})
+	eventually(t, "ann cut off the archived team", func() bool {
+		u, ok := inA.lastUnsubscribe()
+		return ok && u.Code == wire.UnsubscribeRevoked
+	})
+	if !inB.ok() {
+		t.Error("ann lost her subscription to another team")
+	}
+}

@@ -1,15 +1,21 @@
 package realtime
 
 import (
+	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/centrifugal/centrifuge"
 
 	"github.com/pamateam/pama/internal/realtime/wire"
 )
 
-// notifyMember is the cluster-wide notification of a membership change.
-const notifyMember = "member"
+// Cluster-wide notifications: a membership changed; a team space changed
+// state (suspended, archived, deleted), so every connection in it rechecks.
+const (
+	notifyMember = "member"
+	notifyTeam   = "team"
+)
 
 type memberChange struct {
 	Team    string `json:"team"`
@@ -29,7 +35,23 @@ func (h *Hub) membershipChanged(team, account, action string) {
 	}
 }
 
+// teamChanged tells every node that a team space changed state, so each
+// rechecks the access of its connections in that team.
+func (h *Hub) teamChanged(team string) {
+	data, _ := json.Marshal(memberChange{Team: team})
+	if err := h.node.Notify(notifyTeam, data, ""); err != nil {
+		h.log.Warn("notify team change", "team", team, "err", err)
+	}
+}
+
 func (h *Hub) notification(e centrifuge.NotificationEvent) {
+	if e.Op == notifyTeam {
+		var m memberChange
+		if json.Unmarshal(e.Data, &m) == nil && m.Team != "" {
+			h.recheckTeam(m.Team)
+		}
+		return
+	}
 	if e.Op != notifyMember {
 		return
 	}
@@ -57,6 +79,42 @@ func (h *Hub) notification(e centrifuge.NotificationEvent) {
 		// Unsubscribe waits for a subscription still in progress, so it runs
 		// apart from the notification loop.
 		go func() {
+			for _, ch := range chans {
+				c.client.Unsubscribe(ch, centrifuge.Unsubscribe{Code: wire.UnsubscribeRevoked, Reason: "access revoked"})
+			}
+		}()
+	}
+}
+
+// recheckTeam checks again, for every connection on this node subscribed in
+// team, that it may still read there, and cuts off those that may not.
+func (h *Hub) recheckTeam(team string) {
+	h.mu.Lock()
+	conns := make([]*conn, 0, len(h.conns))
+	for _, c := range h.conns {
+		conns = append(conns, c)
+	}
+	h.mu.Unlock()
+	for _, c := range conns {
+		c.mu.Lock()
+		delete(c.access, team)
+		var chans []string
+		for name, ch := range c.channels {
+			if ch.Team == team {
+				chans = append(chans, name)
+			}
+		}
+		c.mu.Unlock()
+		if len(chans) == 0 {
+			continue
+		}
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if c.canRead(ctx, wire.Channel{Kind: wire.KindTeam, Team: team}) != centrifuge.ErrorPermissionDenied {
+				return
+			}
+			h.stats.revoked.Add(float64(len(chans)))
 			for _, ch := range chans {
 				c.client.Unsubscribe(ch, centrifuge.Unsubscribe{Code: wire.UnsubscribeRevoked, Reason: "access revoked"})
 			}

@@ -39,9 +39,18 @@ func newRelay(h *Hub) *relay {
 }
 
 // enqueue adds committed entries to their team's queue. Platform entries
-// (team "") are not published to team channels.
+// (team "") are not published to team channels; a team space's change of
+// state among them makes every node recheck its connections in that team.
 func (r *relay) enqueue(team string, entries []activity.Entry) {
-	if team == "" || len(entries) == 0 {
+	if team == "" {
+		for _, e := range entries {
+			if e.EntityType == EntityTeam && e.Action == ActionStateChanged {
+				r.h.teamChanged(e.EntityID)
+			}
+		}
+		return
+	}
+	if len(entries) == 0 {
 		return
 	}
 	r.mu.Lock()

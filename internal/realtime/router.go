@@ -16,12 +16,16 @@ const (
 	EntityItem    = "item"
 	EntityProduct = "product"
 	EntityRoom    = "room"
+	EntityTeam    = "team"
 )
 
 // Member actions that end a membership.
 const (
 	ActionRemoved = "removed"
 	ActionLeft    = "left"
+	// ActionStateChanged (platform record, entity team): suspended, resumed,
+	// archived, deleted.
+	ActionStateChanged = "state_changed"
 )
 
 // Route returns the channels an entry goes to. It may return nil to fall back
