@@ -245,8 +245,14 @@ func createTeam(ctx context.Context, ts *teamSetup) error {
 		return fmt.Errorf("team %s was created without its first product", ts.slug)
 	}
 	ts.id, ts.product = created.Team.ID, created.FirstProduct.ID
-	for _, m := range ts.members[1:] {
-		err := owner.do(ctx, http.MethodPost, "/api/v1/teams/"+ts.id+"/invitations", map[string]string{"email": m.email, "role": "member"}, nil)
+	for i, m := range ts.members[1:] {
+		// The typist (the last member) refines as the product owner, who may
+		// also edit the product where the server has no items yet.
+		role := "member"
+		if i == len(ts.members)-2 {
+			role = "product_owner"
+		}
+		err := owner.do(ctx, http.MethodPost, "/api/v1/teams/"+ts.id+"/invitations", map[string]string{"email": m.email, "role": role}, nil)
 		if err != nil {
 			return err
 		}
