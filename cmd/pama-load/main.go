@@ -22,7 +22,8 @@
 // should get it); events_received (deliveries that arrived); events_lost
 // (expected deliveries that did not arrive within 3 s after the run); errors;
 // fanout_p50_ms and fanout_p99_ms (from sending an event, or starting the
-// commit request, to each delivery); api_p50_ms and api_p99_ms (the REST
+// commit request, to each delivery; also per kind: draft_, signal_ and
+// commit_fanout_p99_ms); api_p50_ms and api_p99_ms (the REST
 // commits); server_rss_mb (peak resident memory of -pid), server_cpu_pct and
 // loadgen_cpu_pct (of one core, during the run).
 package main
@@ -71,12 +72,16 @@ type result struct {
 	Errors             int64    `json:"errors"`
 	FanoutP50MS        float64  `json:"fanout_p50_ms"`
 	FanoutP99MS        float64  `json:"fanout_p99_ms"`
+	DraftP99MS         float64  `json:"draft_fanout_p99_ms"`
+	SignalP99MS        float64  `json:"signal_fanout_p99_ms"`
+	CommitP99MS        float64  `json:"commit_fanout_p99_ms"`
 	APIP50MS           float64  `json:"api_p50_ms"`
 	APIP99MS           float64  `json:"api_p99_ms"`
 	Commits            int64    `json:"commits"`
 	Conflicts          int64    `json:"conflicts"`
 	ServerRSSMB        float64  `json:"server_rss_mb,omitempty"`
 	ServerCPUPct       float64  `json:"server_cpu_pct,omitempty"`
+	IdleConnKB         float64  `json:"idle_conn_kb,omitempty"`
 	LoadgenCPUPct      float64  `json:"loadgen_cpu_pct"`
 	SetupS             float64  `json:"setup_s"`
 	EditTarget         string   `json:"edit_target"`
@@ -100,8 +105,8 @@ func main() {
 	flag.IntVar(&o.setupConc, "setup-concurrency", 16, "parallel requests while setting up")
 	flag.IntVar(&o.connConc, "connect-concurrency", 32, "teams connecting at once")
 	flag.Parse()
-	if o.scenario != "refinement" {
-		fail("unknown scenario %q (known: refinement)", o.scenario)
+	if o.scenario != "refinement" && o.scenario != "idle" {
+		fail("unknown scenario %q (known: refinement, idle)", o.scenario)
 	}
 	if o.teams < 1 || o.members < 3 || o.duration <= 0 {
 		fail("need -teams ≥ 1, -members ≥ 3 and a positive -duration")
@@ -138,6 +143,7 @@ func run(ctx context.Context, o options) (*result, error) {
 	for i, s := range setups {
 		teams[i] = &team{idx: i, setup: s, tr: trk}
 	}
+	rssBefore := rssMB(o.pid, "VmRSS:")
 	logf("setup: connecting %d clients", o.teams*o.members)
 	if err := parallel(len(teams), o.connConc, func(i int) error { return teams[i].connect(o) }); err != nil {
 		return nil, fmt.Errorf("connect: %w", err)
@@ -148,6 +154,9 @@ func run(ctx context.Context, o options) (*result, error) {
 		}
 	}()
 	setupS := time.Since(began).Seconds()
+	if o.scenario == "idle" {
+		return idle(o, trk, teams, rssBefore, setupS)
+	}
 	logf("running %s for %s", o.scenario, o.duration)
 	cpu0, _ := procCPU(o.pid)
 	self0 := selfCPU()
@@ -183,6 +192,8 @@ func run(ctx context.Context, o options) (*result, error) {
 	}
 	trk.lmu.Lock()
 	res.FanoutP50MS, res.FanoutP99MS = percentile(trk.fanout, 50), percentile(trk.fanout, 99)
+	res.DraftP99MS, res.SignalP99MS = percentile(trk.byKind['d'], 99), percentile(trk.byKind['s'], 99)
+	res.CommitP99MS = percentile(trk.byKind['e'], 99)
 	res.APIP50MS, res.APIP99MS = percentile(trk.api, 50), percentile(trk.api, 99)
 	trk.lmu.Unlock()
 	if o.pid > 0 {
@@ -190,6 +201,24 @@ func run(ctx context.Context, o options) (*result, error) {
 		res.ServerCPUPct = round(100*(cpu1-cpu0)/elapsed.Seconds(), 1)
 	}
 	res.LoadgenCPUPct = round(100*(self1-self0)/elapsed.Seconds(), 1)
+	return res, nil
+}
+
+// idle holds the connections open without traffic for the duration and
+// reports the server's memory per connection (resident memory after
+// connecting, less before, over the connections).
+func idle(o options, trk *tracker, teams []*team, rssBefore, setupS float64) (*result, error) {
+	logf("holding %d idle connections for %s", o.teams*o.members, o.duration)
+	time.Sleep(o.duration)
+	rssAfter := rssMB(o.pid, "VmRSS:")
+	res := &result{
+		Scenario: o.scenario, Teams: o.teams, Clients: o.teams * o.members, DurationS: o.duration.Seconds(),
+		Errors: trk.errs.Load(), SetupS: round(setupS, 1), EditTarget: teams[0].setup.targetKind,
+		ServerRSSMB: peakRSSMB(o.pid), ErrorSample: trk.errSample,
+	}
+	if o.pid > 0 {
+		res.IdleConnKB = round((rssAfter-rssBefore)*1024/float64(o.teams*o.members), 1)
+	}
 	return res, nil
 }
 
@@ -239,13 +268,19 @@ func selfCPU() float64 {
 }
 
 // peakRSSMB returns pid's peak resident set (VmHWM) in MiB.
-func peakRSSMB(pid int) float64 {
+func peakRSSMB(pid int) float64 { return rssMB(pid, "VmHWM:") }
+
+// rssMB returns a memory figure of pid's /proc status in MiB.
+func rssMB(pid int, field string) float64 {
+	if pid <= 0 {
+		return 0
+	}
 	raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(raw), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if v, ok := strings.CutPrefix(line, field); ok {
 			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
 			return round(kb/1024, 1)
 		}

@@ -50,6 +50,7 @@ type tracker struct {
 
 	lmu     sync.Mutex
 	fanout  []float64 // ms, one per delivery
+	byKind  map[byte][]float64
 	api     []float64 // ms, one per REST call in the scenario
 	sent    atomic.Int64
 	recv    atomic.Int64
@@ -61,7 +62,9 @@ type tracker struct {
 	errSample []string
 }
 
-func newTracker() *tracker { return &tracker{events: map[key]*sentEvent{}} }
+func newTracker() *tracker {
+	return &tracker{events: map[key]*sentEvent{}, byKind: map[byte][]float64{}}
+}
 
 func (t *tracker) expect(k key, recipients int) {
 	t.mu.Lock()
@@ -89,6 +92,7 @@ func (t *tracker) got(k key) {
 	ms := float64(time.Since(ev.at).Microseconds()) / 1000
 	t.lmu.Lock()
 	t.fanout = append(t.fanout, ms)
+	t.byKind[k.kind] = append(t.byKind[k.kind], ms)
 	t.lmu.Unlock()
 }
 
