@@ -226,6 +226,9 @@ func New(cfg Config) (*Hub, error) {
 		ReadBufferSize:     1024,
 		WriteBufferSize:    1024,
 		WriteTimeout:       2 * time.Second,
+		// Keeps the per-connection read loop's stack small while idle (most
+		// connections are), at the cost of a goroutine hand-off per frame.
+		ProcessCommandsOffReadLoop: true,
 	})
 	return h, nil
 }
