@@ -27,7 +27,8 @@ const (
 	revealAfter = 2 * time.Second
 	leaveAt     = 4 * time.Second // one member leaves the room this long into each round's cycle
 	rejoinAt    = 7 * time.Second // and comes back
-	drainFor    = 3 * time.Second // after the run, how long to wait for deliveries in flight
+	drainFor    = 3 * time.Second  // after the run, deliveries are waited for until none came for this long
+	drainMax    = 60 * time.Second // or this long at most
 )
 
 // key names one sent event.
