@@ -25,8 +25,8 @@ const (
 	commitEvery = 5 * time.Second
 	roundEvery  = 10 * time.Second
 	revealAfter = 2 * time.Second
-	leaveAt     = 4 * time.Second // one member leaves the room this long into each round's cycle
-	rejoinAt    = 7 * time.Second // and comes back
+	leaveAt     = 4 * time.Second  // one member leaves the room this long into each round's cycle
+	rejoinAt    = 7 * time.Second  // and comes back
 	drainFor    = 3 * time.Second  // after the run, deliveries are waited for until none came for this long
 	drainMax    = 60 * time.Second // or this long at most
 )
