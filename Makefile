@@ -35,6 +35,7 @@ SCENARIO   ?= refinement
 TEAMS      ?= 10
 MEMBERS    ?= 8
 DURATION   ?= 20s
+PROTOCOL   ?= protobuf
 BENCH_ADDR ?= 127.0.0.1:18181
 
 bench-realtime: ## Real-time load: a fresh server on a temp data dir, cmd/pama-load against it; the last line is its JSON
@@ -46,7 +47,7 @@ bench-realtime: ## Real-time load: a fresh server on a temp data dir, cmd/pama-l
 	trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null; rm -rf $$data' EXIT; \
 	for i in $$(seq 100); do curl -sf http://$(BENCH_ADDR)/healthz >/dev/null && break; sleep 0.1; done; \
 	bin/pama-load -url http://$(BENCH_ADDR) -outbox $$data/outbox -pid $$pid \
-	  -scenario $(SCENARIO) -teams $(TEAMS) -members $(MEMBERS) -duration $(DURATION) >$$data/result.json; \
+	  -scenario $(SCENARIO) -teams $(TEAMS) -members $(MEMBERS) -duration $(DURATION) -protocol $(PROTOCOL) >$$data/result.json; \
 	cat $$data/result.json
 
 clean:

@@ -58,11 +58,13 @@ type options struct {
 	run       string
 	setupConc int
 	connConc  int
+	protocol  string
 }
 
 // result is the one JSON object pama-load prints.
 type result struct {
 	Scenario           string   `json:"scenario"`
+	Protocol           string   `json:"protocol"`
 	Teams              int      `json:"teams"`
 	Clients            int      `json:"clients"`
 	DurationS          float64  `json:"duration_s"`
@@ -105,9 +107,13 @@ func main() {
 	flag.StringVar(&o.run, "run", "", "a name for this run's accounts and teams (default: random)")
 	flag.IntVar(&o.setupConc, "setup-concurrency", 16, "parallel requests while setting up")
 	flag.IntVar(&o.connConc, "connect-concurrency", 32, "teams connecting at once")
+	flag.StringVar(&o.protocol, "protocol", "protobuf", "client framing: protobuf (cheaper for the generator) or json (as browsers)")
 	flag.Parse()
 	if o.scenario != "refinement" && o.scenario != "idle" {
 		fail("unknown scenario %q (known: refinement, idle)", o.scenario)
+	}
+	if o.protocol != "json" && o.protocol != "protobuf" {
+		fail("-protocol must be json or protobuf")
 	}
 	if o.teams < 1 || o.members < 3 || o.duration <= 0 {
 		fail("need -teams ≥ 1, -members ≥ 3 and a positive -duration")
@@ -139,7 +145,7 @@ func run(ctx context.Context, o options) (*result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("setup: %w", err)
 	}
-	trk := newTracker()
+	trk := newTracker(len(setups))
 	teams := make([]*team, len(setups))
 	for i, s := range setups {
 		teams[i] = &team{idx: i, setup: s, tr: trk}
@@ -186,7 +192,7 @@ func run(ctx context.Context, o options) (*result, error) {
 
 	expected, lost := trk.lost()
 	res := &result{
-		Scenario: o.scenario, Teams: o.teams, Clients: o.teams * o.members,
+		Scenario: o.scenario, Protocol: o.protocol, Teams: o.teams, Clients: o.teams * o.members,
 		DurationS:          round(elapsed.Seconds(), 1),
 		EventsSent:         trk.sent.Load(),
 		DeliveriesExpected: expected,
@@ -199,10 +205,11 @@ func run(ctx context.Context, o options) (*result, error) {
 		EditTarget:         setups[0].targetKind,
 		ErrorSample:        trk.errSample,
 	}
+	all := trk.fanout(0)
+	res.FanoutP50MS, res.FanoutP99MS = percentile(all, 50), percentile(all, 99)
+	res.DraftP99MS, res.SignalP99MS = percentile(trk.fanout('d'), 99), percentile(trk.fanout('s'), 99)
+	res.CommitP99MS = percentile(trk.fanout('e'), 99)
 	trk.lmu.Lock()
-	res.FanoutP50MS, res.FanoutP99MS = percentile(trk.fanout, 50), percentile(trk.fanout, 99)
-	res.DraftP99MS, res.SignalP99MS = percentile(trk.byKind['d'], 99), percentile(trk.byKind['s'], 99)
-	res.CommitP99MS = percentile(trk.byKind['e'], 99)
 	res.APIP50MS, res.APIP99MS = percentile(trk.api, 50), percentile(trk.api, 99)
 	trk.lmu.Unlock()
 	if o.pid > 0 {
@@ -221,7 +228,7 @@ func idle(o options, trk *tracker, teams []*team, rssBefore, setupS float64) (*r
 	time.Sleep(o.duration)
 	rssAfter := rssMB(o.pid, "VmRSS:")
 	res := &result{
-		Scenario: o.scenario, Teams: o.teams, Clients: o.teams * o.members, DurationS: o.duration.Seconds(),
+		Scenario: o.scenario, Protocol: o.protocol, Teams: o.teams, Clients: o.teams * o.members, DurationS: o.duration.Seconds(),
 		Errors: trk.errs.Load(), SetupS: round(setupS, 1), EditTarget: teams[0].setup.targetKind,
 		ServerRSSMB: peakRSSMB(o.pid), ErrorSample: trk.errSample,
 	}
