@@ -8,7 +8,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -s -w -X github.com/pamateam/pama/internal/cli.Version=$(VERSION)
 export CGO_ENABLED ?= 0
 
-.PHONY: run build test test-integration lint bench bench-realtime fuzz clean
+.PHONY: run build test test-integration lint bench bench-realtime fuzz clean web web-check web-test api-types e2e screenshots
 
 run: ## Serve on $(ADDR) with data in $(DATA)
 	$(GO) run ./cmd/pama serve --addr $(ADDR) --data $(DATA)
@@ -49,6 +49,26 @@ bench-realtime: ## Real-time load: a fresh server on a temp data dir, cmd/pama-l
 	bin/pama-load -url http://$(BENCH_ADDR) -outbox $$data/outbox -pid $$pid \
 	  -scenario $(SCENARIO) -teams $(TEAMS) -members $(MEMBERS) -duration $(DURATION) -protocol $(PROTOCOL) >$$data/result.json; \
 	cat $$data/result.json
+
+web: ## Build the web app into web/dist (committed; embedded into the binary)
+	cd web && npm ci --no-audit --no-fund && npm run build
+
+web-check: web ## Fail when the committed web/dist is not what the sources build
+	@if [ -n "$$(git status --porcelain -- web/dist)" ]; then \
+		echo "web/dist is stale: run make web and commit it"; git status --short -- web/dist; exit 1; fi
+
+web-test: ## Type-check the web app and run its unit tests
+	cd web && npm run check && npm test
+
+api-types: ## Regenerate the web app's API types from the OpenAPI document
+	$(GO) run ./cmd/pama openapi > web/src/api/openapi.json
+	cd web && npm run api-types
+
+e2e: build ## Browser tests: Playwright with Debian's Chromium against a real pama serve
+	web/e2e/serve.sh bin/pama npm --prefix web run e2e
+
+screenshots: build ## Screenshots of the main screens (desktop and phone) into docs/screenshots
+	web/e2e/serve.sh bin/pama npm --prefix web run screenshots
 
 clean:
 	rm -rf bin

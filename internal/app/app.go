@@ -16,12 +16,15 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/pamateam/pama/internal/backlog"
 	"github.com/pamateam/pama/internal/config"
 	"github.com/pamateam/pama/internal/httpapi"
 	"github.com/pamateam/pama/internal/identity"
 	"github.com/pamateam/pama/internal/mail"
+	"github.com/pamateam/pama/internal/oidc"
 	"github.com/pamateam/pama/internal/product"
 	"github.com/pamateam/pama/internal/realtime"
+	"github.com/pamateam/pama/internal/sprint"
 	"github.com/pamateam/pama/internal/sqlstore"
 	"github.com/pamateam/pama/internal/team"
 )
@@ -35,6 +38,10 @@ type App struct {
 	Teams    *team.Service
 	Products *product.Service
 	Realtime *realtime.Hub
+	OIDC     *oidc.Provider
+	External *oidc.External
+	Backlog  *backlog.Service
+	Sprints  *sprint.Service
 	Server   *httpapi.Server
 	Registry *prometheus.Registry
 }
@@ -92,6 +99,29 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		BaseURL: cfg.PublicURL(),
 	}, log.With("component", "team"))
 	a.Products = product.NewService(store, log.With("component", "product"))
+	a.Backlog = backlog.NewService(store, log.With("component", "backlog"))
+	a.Sprints = sprint.NewService(store, log.With("component", "sprint"))
+
+	a.OIDC, err = oidc.NewProvider(ctx, store, a.Identity, a.Teams, oidc.Config{
+		Issuer:         cfg.PublicURL(),
+		KeySecret:      cfg.OIDCKeySecret,
+		KeyRotateAfter: rotation(cfg.OIDCKeyRotation),
+	}, log.With("component", "oidc"))
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	providers, _ := cfg.ExternalProviders() // checked by Validate
+	ext := make([]oidc.ExternalProvider, len(providers))
+	for i, p := range providers {
+		ext[i] = oidc.ExternalProvider{ID: p.ID, Name: p.Name, Issuer: p.Issuer, ClientID: p.ClientID,
+			ClientSecret: p.ClientSecret, Scopes: p.Scopes}
+	}
+	a.External, err = oidc.NewExternal(store, cfg.PublicURL(), ext, log.With("component", "oidc-external"))
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
 
 	hub, err := realtime.New(realtime.Config{
 		Logger:   log.With("component", "realtime"),
@@ -117,7 +147,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		Identity: a.Identity,
 		Teams:    a.Teams,
 		Products: a.Products,
+		Backlog:  a.Backlog,
+		Sprints:  a.Sprints,
 		Activity: store,
+		OIDC:     a.OIDC,
+		External: a.External,
 		Ready:    store.Ping,
 		Metrics:  a.Registry,
 		Gatherer: a.Registry,
@@ -132,6 +166,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		},
 	})
 	return a, nil
+}
+
+// rotation turns the configured key rotation age into the provider's
+// setting: 0 (off) becomes negative, which the provider reads as off.
+func rotation(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }
 
 // mailer picks SMTP when a host is configured, the outbox otherwise.

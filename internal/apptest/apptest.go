@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -17,6 +18,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -44,6 +46,13 @@ func Postgres(t testing.TB) Option {
 	return func(c *config.Config) { c.DatabaseURL = url }
 }
 
+// OnHost serves the app as http://host:<port> instead of localhost, for
+// tests that run two apps in one browser: browsers share cookies between
+// ports of one host.
+func OnHost(host string) Option {
+	return func(c *config.Config) { c.BaseURL = "http://" + host + ":0" }
+}
+
 // New starts an app on a temporary data dir. Rate limits are raised so tests
 // are not throttled unless they lower them again.
 func New(t testing.TB, opts ...Option) *Env {
@@ -59,16 +68,33 @@ func New(t testing.TB, opts ...Option) *Env {
 	if os.Getenv("PAMA_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
+	// The listener comes first so that the app knows its public address:
+	// http://localhost:<port> unless an option set one. Tokens carry it as
+	// their issuer, and passkeys need a host name rather than an address.
+	srv := httptest.NewUnstartedServer(nil)
+	port := strconv.Itoa(srv.Listener.Addr().(*net.TCPAddr).Port)
+	url := "http://localhost:" + port
+	switch {
+	case cfg.BaseURL == "":
+		cfg.BaseURL = url
+	case strings.HasSuffix(cfg.BaseURL, ":0"): // OnHost
+		cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, ":0") + ":" + port
+		url = cfg.BaseURL
+	default:
+		url = "http://" + srv.Listener.Addr().String()
+	}
 	a, err := app.New(context.Background(), cfg, log)
 	if err != nil {
+		srv.Close()
 		t.Fatalf("apptest: start app: %v", err)
 	}
-	srv := httptest.NewServer(a.Handler())
+	srv.Config.Handler = a.Handler()
+	srv.Start()
 	t.Cleanup(func() {
 		srv.Close()
 		a.Close()
 	})
-	return &Env{App: a, Server: srv, Config: cfg, URL: srv.URL}
+	return &Env{App: a, Server: srv, Config: cfg, URL: url}
 }
 
 // Mail is one message from the outbox.

@@ -35,6 +35,8 @@ type root struct {
 	Migrate migrateCmd `cmd:"" help:"Apply database migrations to the platform and every team space, then exit."`
 	Version versionCmd `cmd:"" help:"Print the version."`
 	OpenAPI openAPICmd `cmd:"" name:"openapi" help:"Print the OpenAPI 3.1 document of the REST API (JSON)."`
+	Admin   adminCmd   `cmd:"" help:"Operator tasks on storage: Pama ID clients and signing keys."`
+	Seed    seedCmd    `cmd:"" help:"Create demo data: pama seed --demo."`
 }
 
 type openAPICmd struct{}
@@ -83,8 +85,20 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		runErr = r.Serve.run(ctx, stderr)
 	case kctx.Command() == "migrate":
 		runErr = r.Migrate.run(ctx, stdout, stderr)
+	case kctx.Command() == "seed":
+		runErr = r.Seed.run(ctx, stdout, stderr)
 	case kctx.Command() == "openapi":
 		runErr = printOpenAPI(stdout)
+	case kctx.Command() == "admin oidc-client create":
+		runErr = r.Admin.OIDCClient.Create.run(ctx, stdout)
+	case kctx.Command() == "admin oidc-client list":
+		runErr = r.Admin.OIDCClient.List.run(ctx, stdout)
+	case strings.HasPrefix(kctx.Command(), "admin oidc-client delete"):
+		runErr = r.Admin.OIDCClient.Delete.run(ctx, stdout)
+	case kctx.Command() == "admin oidc-keys list":
+		runErr = r.Admin.OIDCKeys.List.run(ctx, stdout)
+	case kctx.Command() == "admin oidc-keys rotate":
+		runErr = r.Admin.OIDCKeys.Rotate.run(ctx, stdout)
 	case kctx.Command() == "version":
 		fmt.Fprintln(stdout, "pama", buildVersion())
 	default:

@@ -5,11 +5,13 @@
 package config
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"net/url"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -33,6 +35,10 @@ type Config struct {
 
 	SessionTTL time.Duration `name:"session-ttl" env:"PAMA_SESSION_TTL" default:"720h" help:"A browser session ends after this long unused." group:"Security"`
 	Operators  []string      `name:"operators" env:"PAMA_OPERATORS" help:"Email addresses that get the operator role when they sign in." group:"Security"`
+
+	OIDCProviders   string        `name:"oidc-providers" env:"PAMA_OIDC_PROVIDERS" help:"External OpenID Connect providers members may sign in with, as a JSON array: [{\"id\":\"corp\",\"name\":\"Corp SSO\",\"issuer\":\"https://sso.example.com\",\"client_id\":\"...\",\"client_secret\":\"...\",\"scopes\":[\"openid\",\"email\",\"profile\"]}]." group:"Pama ID"`
+	OIDCKeySecret   string        `name:"oidc-key-secret" env:"PAMA_OIDC_KEY_SECRET" help:"Secret that encrypts the stored token signing keys. Empty: a generated secret kept in the database." group:"Pama ID"`
+	OIDCKeyRotation time.Duration `name:"oidc-key-rotation" env:"PAMA_OIDC_KEY_ROTATION" default:"2160h" help:"Make a new token signing key when the current one is this old (0 turns automatic rotation off)." group:"Pama ID"`
 
 	AccountRate float64 `name:"rate-account" env:"PAMA_RATE_ACCOUNT" default:"50" help:"Requests a second allowed per account (bursts of 4x)." group:"Limits"`
 	TeamRate    float64 `name:"rate-team" env:"PAMA_RATE_TEAM" default:"200" help:"Requests a second allowed per team space (bursts of 3x)." group:"Limits"`
@@ -109,8 +115,55 @@ func (c *Config) Validate() error {
 			bad("--operators / PAMA_OPERATORS", "%q is not an email address", e)
 		}
 	}
+	if _, err := c.ExternalProviders(); err != nil {
+		bad("--oidc-providers / PAMA_OIDC_PROVIDERS", "%v", err)
+	}
+	if c.OIDCKeyRotation != 0 && c.OIDCKeyRotation < 24*time.Hour {
+		bad("--oidc-key-rotation / PAMA_OIDC_KEY_ROTATION", "must be 0 (off) or at least 24h")
+	}
 	return errors.Join(errs...)
 }
+
+// OIDCProvider is an external OpenID Connect provider members may sign in with.
+type OIDCProvider struct {
+	ID           string   `json:"id"`
+	Name         string   `json:"name"`
+	Issuer       string   `json:"issuer"`
+	ClientID     string   `json:"client_id"`
+	ClientSecret string   `json:"client_secret"`
+	Scopes       []string `json:"scopes"`
+}
+
+// ExternalProviders parses OIDCProviders. Each provider needs an id (lower
+// case letters, digits, hyphens), a name, an http(s) issuer and a client id.
+func (c *Config) ExternalProviders() ([]OIDCProvider, error) {
+	if strings.TrimSpace(c.OIDCProviders) == "" {
+		return nil, nil
+	}
+	dec := json.NewDecoder(strings.NewReader(c.OIDCProviders))
+	dec.DisallowUnknownFields()
+	var ps []OIDCProvider
+	if err := dec.Decode(&ps); err != nil {
+		return nil, fmt.Errorf("not a JSON array of providers: %w", err)
+	}
+	seen := map[string]bool{}
+	for i, p := range ps {
+		if !providerID.MatchString(p.ID) || seen[p.ID] {
+			return nil, fmt.Errorf("provider %d: id %q must be unique, 1 to 32 lower-case letters, digits or hyphens", i, p.ID)
+		}
+		seen[p.ID] = true
+		u, err := url.Parse(p.Issuer)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return nil, fmt.Errorf("provider %q: issuer %q is not an https:// URL", p.ID, p.Issuer)
+		}
+		if strings.TrimSpace(p.Name) == "" || p.ClientID == "" {
+			return nil, fmt.Errorf("provider %q: name and client_id are required", p.ID)
+		}
+	}
+	return ps, nil
+}
+
+var providerID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
 
 // PublicURL returns BaseURL, or the local address when it is not set.
 func (c *Config) PublicURL() string {

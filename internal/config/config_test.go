@@ -50,3 +50,26 @@ func TestValidateNamesEverySettingThatIsWrong(t *testing.T) {
 		})
 	}
 }
+
+func TestExternalProvidersAreChecked(t *testing.T) {
+	tests := []struct {
+		json string
+		ok   bool
+	}{
+		{``, true},
+		{`[{"id":"corp","name":"Corp","issuer":"https://sso.example.com","client_id":"pama"}]`, true},
+		{`[{"id":"Corp","name":"Corp","issuer":"https://sso.example.com","client_id":"pama"}]`, false},
+		{`[{"id":"corp","name":"Corp","issuer":"ftp://sso.example.com","client_id":"pama"}]`, false},
+		{`[{"id":"corp","name":"Corp","issuer":"https://sso.example.com"}]`, false},
+		{`[{"id":"a","name":"A","issuer":"https://a.example","client_id":"x"},{"id":"a","name":"B","issuer":"https://b.example","client_id":"y"}]`, false},
+		{`[{"id":"corp","name":"Corp","issuer":"https://sso.example.com","client_id":"pama","secret":"typo"}]`, false},
+		{`{"id":"corp"}`, false},
+	}
+	for _, tc := range tests {
+		c := config.Defaults()
+		c.OIDCProviders = tc.json
+		if err := c.Validate(); (err == nil) != tc.ok {
+			t.Errorf("%s: Validate() = %v, want ok=%v", tc.json, err, tc.ok)
+		}
+	}
+}

@@ -98,6 +98,19 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 // members whose role does not allow the operation.
 func (s *Server) authorize(ctx huma.Context, next func(huma.Context)) {
 	a, _ := ctx.Operation().Metadata[metaAccess].(access)
+	if a.operator {
+		ok, err := s.deps.Identity.IsOperator(ctx.Context(), callerFrom(ctx.Context()).principal.AccountID)
+		if err != nil {
+			s.writeError(ctx, err)
+			return
+		}
+		if !ok {
+			s.writeProblem(ctx, newProblem(http.StatusForbidden, "Operators only."))
+			return
+		}
+		next(ctx)
+		return
+	}
 	if a.perm == "" {
 		next(ctx)
 		return

@@ -11,6 +11,8 @@ import (
 	"runtime/debug"
 	"strconv"
 	"time"
+
+	"github.com/pamateam/pama/internal/oidc"
 )
 
 type requestIDKey struct{}
@@ -125,6 +127,12 @@ func (s *Server) withCrossOrigin(next http.Handler) http.Handler {
 		if err := cop.AddTrustedOrigin(o); err != nil {
 			s.log.Warn("ignoring trusted origin", "origin", o, "err", err)
 		}
+	}
+	// The OpenID Connect back-channel endpoints are called by other
+	// applications, often from browsers on their own origin; they
+	// authenticate clients and tokens, never by cookie.
+	for _, path := range []string{oidc.TokenPath, oidc.RevokePath, oidc.IntrospectPath, oidc.UserinfoPath} {
+		cop.AddInsecureBypassPattern("POST " + path)
 	}
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, newProblem(http.StatusForbidden, "Cross-origin request refused (CSRF protection)."))

@@ -15,6 +15,9 @@ import (
 type access struct {
 	// public operations need no sign-in (sign-in itself, health).
 	public bool
+	// operator operations need an account with the operator role
+	// (identity.Service.IsOperator); they are outside any team.
+	operator bool
 	// perm is the permission needed in the team named by the {team} path
 	// parameter. Operations under /teams/{team} must set it.
 	perm team.Permission
@@ -25,6 +28,8 @@ var (
 	public = access{public: true}
 	// signedIn: any signed-in account; for operations outside a team.
 	signedIn = access{}
+	// operator: signed-in operators only (see --operators); 403 for everyone else.
+	operator = access{operator: true}
 )
 
 // in returns the access for an operation in a team that needs perm.
@@ -45,6 +50,10 @@ func register[I, O any](s *Server, a access, op huma.Operation, h func(context.C
 		panic(fmt.Sprintf("httpapi: %s %s is in a team but declares no permission", op.Method, op.Path))
 	case !teamScoped && a.perm != "":
 		panic(fmt.Sprintf("httpapi: %s %s declares a team permission but has no {team}", op.Method, op.Path))
+	case a.operator && (teamScoped || a.public || !strings.HasPrefix(op.Path, "/api/v1/admin/")):
+		panic(fmt.Sprintf("httpapi: operator operation %s %s must be under /api/v1/admin/ and outside teams", op.Method, op.Path))
+	case !a.operator && strings.HasPrefix(op.Path, "/api/v1/admin/"):
+		panic(fmt.Sprintf("httpapi: %s %s is under /api/v1/admin/ but not operator-only", op.Method, op.Path))
 	}
 	if op.Metadata == nil {
 		op.Metadata = map[string]any{}
@@ -53,6 +62,10 @@ func register[I, O any](s *Server, a access, op huma.Operation, h func(context.C
 	if !a.public {
 		op.Security = []map[string][]string{{"session": {}}, {"token": {}}}
 		op.Errors = appendStatus(op.Errors, http.StatusUnauthorized)
+	}
+	if a.operator {
+		op.Errors = appendStatus(op.Errors, http.StatusForbidden)
+		op.Description = strings.TrimSpace(op.Description + "\n\nOperators only (accounts named in `--operators`); others get 403.")
 	}
 	if a.perm != "" {
 		op.Errors = appendStatus(op.Errors, http.StatusForbidden, http.StatusNotFound)
@@ -95,4 +108,8 @@ func (s *Server) routes() {
 	s.memberRoutes()
 	s.productRoutes()
 	s.activityRoutes()
+	s.oidcAdminRoutes()
+	s.pamaIDRoutes()
+	s.backlogRoutes()
+	s.sprintRoutes()
 }

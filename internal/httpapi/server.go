@@ -13,14 +13,19 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"path"
+	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/pamateam/pama/internal/backlog"
 	"github.com/pamateam/pama/internal/identity"
+	"github.com/pamateam/pama/internal/oidc"
 	"github.com/pamateam/pama/internal/product"
+	"github.com/pamateam/pama/internal/sprint"
 	"github.com/pamateam/pama/internal/team"
 )
 
@@ -33,7 +38,13 @@ type Deps struct {
 	Identity *identity.Service
 	Teams    *team.Service
 	Products *product.Service
+	Backlog  *backlog.Service
+	Sprints  *sprint.Service
 	Activity ActivityReader
+	// OIDC is Pama ID as an OpenID Connect provider; nil leaves its endpoints out.
+	OIDC *oidc.Provider
+	// External signs members in through external providers; nil: none configured.
+	External *oidc.External
 	// Ready reports whether storage answers; /readyz calls it.
 	Ready func(ctx context.Context) error
 	// Metrics registers the HTTP metrics; nil leaves them out.
@@ -120,6 +131,9 @@ func New(deps Deps) *Server {
 		s.mux.Handle("GET /metrics", metricsHandler(deps.Gatherer))
 	}
 	s.mux.HandleFunc("GET /api/docs", s.docsPage)
+	if deps.OIDC != nil {
+		s.mountOIDC()
+	}
 	if deps.Realtime != nil {
 		s.mux.Handle("/api/v1/realtime", deps.Realtime)
 	}
@@ -148,23 +162,35 @@ func (s *Server) apiNotFound(w http.ResponseWriter, r *http.Request) {
 
 // StaticFS wraps a file system of built web assets as the Web handler: files
 // are served as they are, and any other path gets index.html so the
-// single-page app can route it.
+// single-page app can route it. A missing file under assets/, or a missing
+// top-level name with an extension (favicon.ico), is a 404, so a stale script
+// reference fails plainly instead of receiving HTML. Hashed files under assets/ are cached
+// for good; everything else is revalidated on each use.
 func StaticFS(fsys fs.FS) http.Handler {
 	files := http.FileServerFS(fsys)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		name := r.URL.Path[1:]
+		name := strings.TrimPrefix(path.Clean("/"+r.URL.Path), "/")
 		if name == "" {
 			name = "index.html"
 		}
 		if st, err := fs.Stat(fsys, name); err != nil || st.IsDir() {
+			if strings.HasPrefix(name, "assets/") || (!strings.Contains(name, "/") && path.Ext(name) != "") {
+				http.NotFound(w, r)
+				return
+			}
 			r2 := r.Clone(r.Context())
 			r2.URL.Path = "/"
 			w.Header().Set("Cache-Control", "no-cache")
 			files.ServeHTTP(w, r2)
 			return
 		}
-		if len(name) > 7 && name[:7] == "assets/" {
+		if strings.HasPrefix(name, "assets/") {
 			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		} else {
+			w.Header().Set("Cache-Control", "no-cache")
+		}
+		if path.Ext(name) == ".webmanifest" {
+			w.Header().Set("Content-Type", "application/manifest+json")
 		}
 		files.ServeHTTP(w, r)
 	})

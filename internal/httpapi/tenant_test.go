@@ -22,7 +22,12 @@ func tenantFixtures(t *testing.T, env *apptest.Env, alice *apptest.Client, teamA
 	mustStatus(t, r, http.StatusCreated, "invite in team A")
 	var inv invitationOut
 	r.JSON(t, &inv)
+	work := backlogFixtures(t, alice, teamA.ID, productA.ID)
 	return map[string]string{
+		"item":        work.item,
+		"sprint":      work.sprint,
+		"status":      work.status,
+		"filter":      work.filter,
 		"team":        teamA.ID,
 		"product":     productA.ID,
 		"account":     alice.Account.ID,

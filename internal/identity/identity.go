@@ -37,8 +37,9 @@ const (
 // Principal is who is making a request: an account, through a session or a token.
 type Principal struct {
 	AccountID string
-	TokenID   string  // set when authenticated by an API token
-	Scopes    []Scope // nil for a browser session: all scopes
+	TokenID   string    // set when authenticated by an API token
+	Scopes    []Scope   // nil for a browser session: all scopes
+	AuthTime  time.Time // when the browser session signed in; zero for a token
 }
 
 // Allows reports whether the principal's scopes include s.

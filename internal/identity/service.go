@@ -18,6 +18,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/go-webauthn/webauthn/webauthn"
 	"golang.org/x/time/rate"
 
 	"github.com/pamateam/pama/internal/errkind"
@@ -59,6 +60,26 @@ type Store interface {
 	Tokens(ctx context.Context, accountID string) ([]Token, error)
 	RevokeToken(ctx context.Context, accountID, tokenID string, at time.Time) (Token, error)
 	TouchToken(ctx context.Context, tokenID string, at time.Time) error
+
+	// ExternalAccount returns the account linked to subject at provider,
+	// or ErrExternalNotLinked.
+	ExternalAccount(ctx context.Context, provider, subject string) (string, error)
+	// LinkExternal links subject at provider to accountID; ErrExternalConflict
+	// when the subject or the account is linked (at that provider) already.
+	LinkExternal(ctx context.Context, provider, subject, accountID, email string, at time.Time) error
+	TouchExternal(ctx context.Context, provider, subject, email string, at time.Time) error
+
+	// CreatePasskey stores a passkey; ErrPasskeyExists when its credential
+	// is registered, ErrPasskeyLimit when the account has max already.
+	CreatePasskey(ctx context.Context, p Passkey, max int) (Passkey, error)
+	Passkeys(ctx context.Context, accountID string) ([]Passkey, error)
+	PasskeyByCredentialID(ctx context.Context, credentialID string) (Passkey, error) // ErrPasskeyNotFound
+	UpdatePasskeyUse(ctx context.Context, id string, credential []byte, at time.Time) error
+	DeletePasskey(ctx context.Context, accountID, id string) error // ErrPasskeyNotFound
+	SaveCeremony(ctx context.Context, c PasskeyCeremony) error
+	// TakeCeremony returns and deletes the ceremony, if it has not expired
+	// at now; ErrCeremonyNotFound otherwise.
+	TakeCeremony(ctx context.Context, idHash string, now time.Time) (PasskeyCeremony, error)
 }
 
 // SignInCode is the live one-time code of one email address. Only a keyed
@@ -149,6 +170,7 @@ type Service struct {
 	cfg    Config
 	log    *slog.Logger
 	now    func() time.Time
+	wa     *webauthn.WebAuthn // nil: passkeys are off
 
 	keyOnce sync.Once
 	key     []byte
@@ -164,9 +186,19 @@ func NewService(store Store, mailer Mailer, cfg Config, log *slog.Logger) *Servi
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: store, mailer: mailer, cfg: cfg, log: log, now: time.Now,
+	s := &Service{store: store, mailer: mailer, cfg: cfg, log: log, now: time.Now,
 		pwLimiter: map[string]*rate.Limiter{}}
+	wa, err := newWebAuthn(cfg.BaseURL)
+	if err != nil {
+		log.Warn("passkeys are off", "base_url", cfg.BaseURL, "err", err)
+	}
+	s.wa = wa
+	return s
 }
+
+// PasskeysOn reports whether passkeys can be used: the base URL must name a
+// host, not an IP address.
+func (s *Service) PasskeysOn() bool { return s.wa != nil }
 
 // SetClock replaces the service's clock; for tests.
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
@@ -370,6 +402,16 @@ func (s *Service) accountFor(ctx context.Context, email string) (Account, bool, 
 	return a, err == nil, err
 }
 
+// IsOperator reports whether the account has the operator role: it was
+// made an operator, or its address is among the configured operators now.
+func (s *Service) IsOperator(ctx context.Context, accountID string) (bool, error) {
+	a, err := s.store.Account(ctx, accountID)
+	if err != nil {
+		return false, err
+	}
+	return a.Operator || s.isOperator(a.Email), nil
+}
+
 func (s *Service) isOperator(email string) bool {
 	for _, o := range s.cfg.Operators {
 		if strings.EqualFold(strings.TrimSpace(o), email) {
@@ -448,7 +490,7 @@ func (s *Service) Authenticate(ctx context.Context, sessionToken string) (Princi
 			s.log.WarnContext(ctx, "session not extended", "err", err)
 		}
 	}
-	return Principal{AccountID: sess.AccountID}, nil
+	return Principal{AccountID: sess.AccountID, AuthTime: sess.CreatedAt}, nil
 }
 
 // SignOut ends the session of sessionToken. Ending an unknown session is not an error.

@@ -318,7 +318,11 @@ func (s *Store) inTeam(ctx context.Context, team, op string, fn func(*tx) error)
 		return err
 	}
 	defer h.release()
-	return s.runTx(ctx, h.w, team, fn)
+	if err := s.runTx(ctx, h.w, team, fn); err != nil {
+		return err
+	}
+	h.wrote()
+	return nil
 }
 
 // readTeam runs fn with read access to team's data.

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pamateam/pama/internal/errkind"
@@ -45,12 +46,15 @@ type teamFile struct {
 	err      error
 	refs     int
 	lastUsed time.Time
+	ckpt     *checkpointer
 }
 
-// teamHandle is one use of an open team file; release it when done.
+// teamHandle is one use of an open team file; release it when done, and
+// call wrote after each committed write.
 type teamHandle struct {
 	w, r    *sql.DB
 	release func()
+	wrote   func()
 }
 
 func newTeamFiles(dir string, idle time.Duration, log *slog.Logger, report func(int), skipMigrate bool) *teamFiles {
@@ -84,6 +88,13 @@ func (f *teamFiles) acquire(ctx context.Context, team string) (teamHandle, error
 		f.mu.Unlock()
 		f.report(n)
 		tf.w, tf.r, tf.err = f.openFile(ctx, team)
+		if tf.err == nil {
+			tf.ckpt, tf.err = startCheckpointer(f.path(team), f.log)
+			if tf.err != nil {
+				tf.w.Close()
+				tf.r.Close()
+			}
+		}
 		f.mu.Lock()
 		if tf.err != nil {
 			delete(f.open, team)
@@ -105,7 +116,7 @@ func (f *teamFiles) acquire(ctx context.Context, team string) (teamHandle, error
 		f.releaseFile(tf)
 		return teamHandle{}, tf.err
 	}
-	return teamHandle{w: tf.w, r: tf.r, release: func() { f.releaseFile(tf) }}, nil
+	return teamHandle{w: tf.w, r: tf.r, release: func() { f.releaseFile(tf) }, wrote: tf.ckpt.wrote}, nil
 }
 
 func (f *teamFiles) releaseFile(tf *teamFile) {
@@ -130,6 +141,12 @@ func (f *teamFiles) openFile(ctx context.Context, team string) (w, r *sql.DB, er
 			r.Close()
 			return nil, nil, fmt.Errorf("sqlstore: migrate team %s: %w", team, err)
 		}
+	}
+	// Background checkpoints keep the log short; SQLite's own stays as a backstop.
+	if _, err := w.ExecContext(ctx, fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", backstopCheckpoint)); err != nil {
+		w.Close()
+		r.Close()
+		return nil, nil, fmt.Errorf("sqlstore: open team %s: %w", team, err)
 	}
 	if f.onOpen != nil {
 		f.onOpen(ctx, team, r)
@@ -202,6 +219,9 @@ func (f *teamFiles) remove(ctx context.Context, team string) error {
 }
 
 func closeFile(tf *teamFile) {
+	if tf.ckpt != nil {
+		tf.ckpt.stop()
+	}
 	if tf.w != nil {
 		tf.w.Close()
 	}
@@ -321,4 +341,63 @@ func buildTeamTemplate(dir string, log *slog.Logger) ([]byte, error) {
 		return nil, err
 	}
 	return os.ReadFile(path)
+}
+
+// Checkpoints. In WAL mode SQLite copies the log back into the database file
+// (a checkpoint, with an fsync) when the log passes a size; left to itself
+// it does so inside whichever commit crosses the line, and that request then
+// takes several times longer than the others. Team files instead checkpoint
+// in the background, on a connection of their own, after every
+// checkpointEvery commits; PASSIVE checkpoints never block the writer or the
+// readers. The writer keeps SQLite's own checkpoint only as a backstop, at a
+// size the background one keeps the log well below.
+const (
+	checkpointEvery    = 64
+	backstopCheckpoint = 8000 // pages
+)
+
+type checkpointer struct {
+	db     *sql.DB
+	log    *slog.Logger
+	kick   chan struct{}
+	done   chan struct{}
+	writes atomic.Int64
+}
+
+func startCheckpointer(path string, log *slog.Logger) (*checkpointer, error) {
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=rw&_pragma=busy_timeout(10000)&_time_format=sqlite")
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: open %s for checkpoints: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxIdleTime(0)
+	c := &checkpointer{db: db, log: log, kick: make(chan struct{}, 1), done: make(chan struct{})}
+	go c.loop()
+	return c, nil
+}
+
+// wrote counts one committed write and wakes the checkpointer now and then.
+func (c *checkpointer) wrote() {
+	if c.writes.Add(1)%checkpointEvery == 0 {
+		select {
+		case c.kick <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (c *checkpointer) loop() {
+	defer close(c.done)
+	for range c.kick {
+		if _, err := c.db.Exec("PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
+			c.log.Warn("background checkpoint failed", "err", err)
+		}
+	}
+}
+
+func (c *checkpointer) stop() {
+	close(c.kick)
+	<-c.done
+	c.db.Close()
 }

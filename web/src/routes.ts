@@ -1,0 +1,56 @@
+// Every screen of the app: its address, who may see it, and how to load it.
+// Screens load on demand, so the first page needs only the shell.
+
+import type { Component } from 'svelte';
+import type { RouteDef } from './lib/router.svelte';
+
+export type RouteName =
+  | 'home'
+  | 'sign-in'
+  | 'invite'
+  | 'new-team'
+  | 'account'
+  | 'team'
+  | 'backlog'
+  | 'board'
+  | 'sprints'
+  | 'ceremonies'
+  | 'reports'
+  | 'settings';
+
+export interface Route extends RouteDef<RouteName> {
+  /** Screens inside a team show the team's navigation. */
+  team?: boolean;
+  /** Bare screens (sign-in, invitations) have no app shell around them. */
+  bare?: boolean;
+  load: () => Promise<{ default: Component<any> }>;
+}
+
+const section = () => import('./screens/TeamSection.svelte');
+
+// Team addresses are the first path segment; the server reserves every
+// other first segment used here (sign-in, invite, teams, account, ...).
+export const routes: Route[] = [
+  { name: 'home', pattern: '/', access: 'signed-in', load: () => import('./screens/Home.svelte') },
+  { name: 'sign-in', pattern: '/sign-in', access: 'guest', bare: true, load: () => import('./screens/SignIn.svelte') },
+  { name: 'invite', pattern: '/invite/:token', access: 'any', bare: true, load: () => import('./screens/Invite.svelte') },
+  { name: 'new-team', pattern: '/teams/new', access: 'signed-in', load: () => import('./screens/NewTeam.svelte') },
+  { name: 'account', pattern: '/account', access: 'signed-in', load: () => import('./screens/Account.svelte') },
+  { name: 'team', pattern: '/:team', access: 'signed-in', team: true, load: () => import('./screens/TeamHome.svelte') },
+  { name: 'backlog', pattern: '/:team/backlog', access: 'signed-in', team: true, load: section },
+  { name: 'board', pattern: '/:team/board', access: 'signed-in', team: true, load: section },
+  { name: 'sprints', pattern: '/:team/sprints', access: 'signed-in', team: true, load: section },
+  { name: 'ceremonies', pattern: '/:team/ceremonies', access: 'signed-in', team: true, load: section },
+  { name: 'reports', pattern: '/:team/reports', access: 'signed-in', team: true, load: section },
+  { name: 'settings', pattern: '/:team/settings', access: 'signed-in', team: true, load: section },
+];
+
+/** The sections of a team, in the order the navigation shows them. */
+export const teamSections = ['team', 'backlog', 'board', 'sprints', 'ceremonies', 'reports', 'settings'] as const;
+export type TeamSection = (typeof teamSections)[number];
+
+/** teamHref returns the address of a team's section. */
+export function teamHref(slug: string, sectionName: TeamSection = 'team'): string {
+  const base = `/${encodeURIComponent(slug)}`;
+  return sectionName === 'team' ? base : `${base}/${sectionName}`;
+}
