@@ -187,7 +187,7 @@ func (tm *team) connect(o options) error {
 	tm.item = wire.Item(ts.id, ts.target)
 	tm.room = wire.Room(ts.id, "refinement")
 	if ts.targetKind == "item" {
-		tm.entity = []string{tm.item}
+		tm.entity = []string{tm.item, wire.Backlog(ts.id, ts.product)}
 	} else {
 		tm.entity = []string{wire.Backlog(ts.id, ts.product), wire.Team(ts.id)}
 	}

@@ -123,8 +123,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		return nil, err
 	}
 
+	router := realtime.NewRouter()
+	router.SetItemProduct(func(ctx context.Context, teamID, itemID string) (string, error) {
+		it, err := store.Item(ctx, teamID, itemID)
+		return it.ProductID, err
+	})
 	hub, err := realtime.New(realtime.Config{
 		Logger:   log.With("component", "realtime"),
+		Router:   router,
 		Auth:     a.Identity,
 		Teams:    a.Teams,
 		Outbox:   store,

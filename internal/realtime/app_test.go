@@ -1,6 +1,8 @@
 package realtime_test
 
 import (
+	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -354,6 +356,68 @@ func TestEditsThroughTheAPIReachMembersAndRemovalCutsThemOff(t *testing.T) {
 			if bobRT.sub(wire.Item(teamID, "any-item")) {
 				t.Error("bob subscribed to the team again after his removal")
 			}
+		})
+	}
+}
+
+func TestCoEditingAnItemThroughTheRealApp(t *testing.T) {
+	env := apptest.New(t)
+	ann, bob := env.SignIn(t, "ann@example.com"), env.SignIn(t, "bob@example.com")
+	teamID, productID := makeTeam(t, env, ann, "co-editors", bob)
+	r := ann.Do(t, "POST", "/api/v1/teams/"+teamID+"/products/"+productID+"/items", map[string]string{"kind": "story", "title": "Refine me"})
+	if r.Status != http.StatusCreated && r.Status != http.StatusOK {
+		t.Fatalf("create item: %d %s", r.Status, r.Body)
+	}
+	var item struct {
+		ID      string `json:"id"`
+		Version int64  `json:"version"`
+	}
+	r.JSON(t, &item)
+	itemCh, backlog := wire.Item(teamID, item.ID), wire.Backlog(teamID, productID)
+	annRT, bobRT := browser(t, env, ann), browser(t, env, bob)
+	for _, rt := range []*rtClient{annRT, bobRT} {
+		if !rt.sub(itemCh) || !rt.sub(backlog) {
+			t.Fatal("a member could not subscribe to the item and its backlog")
+		}
+	}
+
+	// Bob types; ann sees his text and that he holds the field.
+	data, _ := json.Marshal(wire.DraftMessage{Type: wire.TypeDraft, Field: "description", Text: "Bob is typ", BaseVersion: item.Version})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := bobRT.c.Publish(ctx, itemCh, data); err != nil {
+		t.Fatalf("bob's draft: %v", err)
+	}
+	waitFor(t, "ann sees bob's draft", func() bool {
+		annRT.mu.Lock()
+		defer annRT.mu.Unlock()
+		for _, ev := range annRT.events[itemCh] {
+			if d, ok := ev.(*wire.DraftEvent); ok && d.By == bob.Account.ID && d.Text == "Bob is typ" {
+				return true
+			}
+		}
+		return false
+	})
+
+	// Both commit from the same version: one wins, the other gets 409 with
+	// the winner's text; everyone sees the winner's version on both channels.
+	path := "/api/v1/teams/" + teamID + "/items/" + item.ID
+	first := bob.Do(t, "PATCH", path, map[string]any{"version": item.Version, "description": "Bob is typing"})
+	second := ann.Do(t, "PATCH", path, map[string]any{"version": item.Version, "description": "Ann's take"})
+	if first.Status != http.StatusOK || second.Status != http.StatusConflict {
+		t.Fatalf("commits from version %d: %d and %d, want 200 and 409", item.Version, first.Status, second.Status)
+	}
+	if p := second.Problem(t); !strings.Contains(string(p.Current), "Bob is typing") {
+		t.Errorf("the loser's conflict carries %s, want the winner's text", p.Current)
+	}
+	for _, ch := range []string{itemCh, backlog} {
+		waitFor(t, "the winning commit on "+ch, func() bool {
+			for _, e := range annRT.entity(ch, "item", item.ID) {
+				if e.Entry.Version == item.Version+1 {
+					return true
+				}
+			}
+			return false
 		})
 	}
 }

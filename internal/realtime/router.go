@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/pamateam/pama/internal/activity"
@@ -17,6 +18,7 @@ const (
 	EntityProduct = "product"
 	EntityRoom    = "room"
 	EntityTeam    = "team"
+	EntityBacklog = "backlog" // a product's backlog as a whole (for example re-ranked)
 )
 
 // Member actions that end a membership.
@@ -38,22 +40,63 @@ type Route func(ctx context.Context, e activity.Entry) []string
 //  1. A Route registered for the entry's entity type (Handle) decides alone,
 //     when it returns channels.
 //  2. Otherwise the entity's own channel: item → item:<team>:<id>, room →
-//     room:<team>:<id>, product → backlog:<team>:<id> and team:<team>, member →
-//     team:<team> and member:<account>.
+//     room:<team>:<id>, product → backlog:<team>:<id> and team:<team>, backlog
+//     → backlog:<team>:<id>, member → team:<team> and member:<account>.
 //  3. Plus the channels of the parents the entry names in its changes:
 //     item_id → item:<team>:<item_id>, product_id → backlog:<team>:<product_id>,
 //     room_id → room:<team>:<room_id>.
-//  4. An entry that matched nothing goes to team:<team>.
+//  4. An item entry that names no product still goes to its product's
+//     backlog channel, found with SetItemProduct's lookup.
+//  5. An entry that matched nothing goes to team:<team>.
 //
 // Domain packages extend it with Handle, for example to look up an item's
 // product when an update's changes do not name it.
 type Router struct {
-	mu     sync.RWMutex
-	routes map[string]Route
+	mu          sync.RWMutex
+	routes      map[string]Route
+	itemProduct func(ctx context.Context, team, item string) (string, error)
+	products    map[[2]string]string // (team, item) → product, a bounded cache
 }
 
+// maxCachedItems bounds the item → product cache.
+const maxCachedItems = 50000
+
 // NewRouter returns a router with the built-in rules.
-func NewRouter() *Router { return &Router{routes: map[string]Route{}} }
+func NewRouter() *Router {
+	return &Router{routes: map[string]Route{}, products: map[[2]string]string{}}
+}
+
+// SetItemProduct gives the router a way to find an item's product when an
+// item entry does not name it (an update that did not move the item), so
+// the entry also reaches the product's backlog channel.
+func (r *Router) SetItemProduct(fn func(ctx context.Context, team, item string) (string, error)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.itemProduct = fn
+}
+
+// productOf returns the product of item from the cache or the lookup, or "".
+func (r *Router) productOf(ctx context.Context, team, item string) string {
+	k := [2]string{team, item}
+	r.mu.RLock()
+	p, ok := r.products[k]
+	fn := r.itemProduct
+	r.mu.RUnlock()
+	if ok || fn == nil {
+		return p
+	}
+	p, err := fn(ctx, team, item)
+	if err != nil || p == "" {
+		return ""
+	}
+	r.mu.Lock()
+	if len(r.products) >= maxCachedItems {
+		clear(r.products)
+	}
+	r.products[k] = p
+	r.mu.Unlock()
+	return p
+}
 
 // Handle registers the route of an entity type, replacing any earlier one.
 func (r *Router) Handle(entityType string, fn Route) {
@@ -87,6 +130,8 @@ func (r *Router) Channels(ctx context.Context, e activity.Entry) []string {
 	case EntityProduct:
 		add(wire.Backlog(team, e.EntityID))
 		add(wire.Team(team))
+	case EntityBacklog:
+		add(wire.Backlog(team, e.EntityID))
 	case EntityMember:
 		add(wire.Team(team))
 		add(wire.Member(e.EntityID))
@@ -101,8 +146,18 @@ func (r *Router) Channels(ctx context.Context, e activity.Entry) []string {
 			add(wire.Item(team, id))
 		case "product_id":
 			add(wire.Backlog(team, id))
+			if e.EntityType == EntityItem {
+				r.mu.Lock()
+				r.products[[2]string{team, e.EntityID}] = id
+				r.mu.Unlock()
+			}
 		case "room_id":
 			add(wire.Room(team, id))
+		}
+	}
+	if e.EntityType == EntityItem && !slices.ContainsFunc(out, func(ch string) bool { return strings.HasPrefix(ch, string(wire.KindBacklog)+":") }) {
+		if p := r.productOf(ctx, team, e.EntityID); p != "" {
+			add(wire.Backlog(team, p))
 		}
 	}
 	if len(out) == 0 {
