@@ -157,6 +157,9 @@ type member struct {
 	client *centrifugeclient.Client
 	subs   map[string]*centrifugeclient.Subscription
 	closed atomic.Bool
+	// lastSignal is the highest signal id this member received. Signals
+	// arrive in order, so having one means having all the room sent before.
+	lastSignal atomic.Int64
 }
 
 // team is one simulated team in the scenario.
@@ -232,7 +235,7 @@ func (tm *team) connect(o options) error {
 				}
 				once.Do(func() { subscribed <- fmt.Errorf("subscribe %s: %d %s", ch, e.Code, e.Reason) })
 			})
-			s.OnPublication(func(e centrifugeclient.PublicationEvent) { tm.received(e.Data) })
+			s.OnPublication(func(e centrifugeclient.PublicationEvent) { tm.received(m, e.Data) })
 			m.subs[ch] = s
 			if err := s.Subscribe(); err != nil {
 				return err
@@ -276,7 +279,7 @@ func leadingInt(b []byte) (int64, bool) {
 // received matches a publication to what the team sent. Drafts and signals,
 // nearly all the traffic, are recognised without decoding the whole JSON, so
 // the load generator leaves the CPU to the server.
-func (tm *team) received(data []byte) {
+func (tm *team) received(m *member, data []byte) {
 	switch {
 	case bytes.HasPrefix(data, draftPrefix):
 		if i := bytes.Index(data, textField); i >= 0 {
@@ -289,6 +292,12 @@ func (tm *team) received(data []byte) {
 		if i := bytes.Index(data, idField); i >= 0 {
 			if n, ok := leadingInt(data[i+len(idField):]); ok {
 				tm.tr.got(key{tm.idx, 's', n})
+				for {
+					last := m.lastSignal.Load()
+					if n <= last || m.lastSignal.CompareAndSwap(last, n) {
+						break
+					}
+				}
 				return
 			}
 		}
@@ -419,10 +428,15 @@ func (tm *team) run(ctx context.Context) {
 			if !sleepUntil(ctx, start.Add(revealAfter)) {
 				return
 			}
-			tm.signal(ctx, facilitator, &nextID, "reveal", map[string]any{"round": round})
+			reveal := tm.signal(ctx, facilitator, &nextID, "reveal", map[string]any{"round": round})
 			leaver := tm.members[1+rand.IntN(len(tm.members)-2)]
 			if !sleepUntil(ctx, start.Add(leaveAt)) {
 				return
+			}
+			// Leave only once the round reached this member, so what it
+			// should have received is well defined.
+			if !waitUntil(ctx, func() bool { return leaver.lastSignal.Load() >= reveal }) {
+				tm.tr.fail("round %d: the reveal did not reach a member in time", round)
 			}
 			if err := leaver.subs[tm.room].Unsubscribe(); err != nil {
 				tm.tr.fail("leave room: %v", err)
@@ -433,6 +447,9 @@ func (tm *team) run(ctx context.Context) {
 			if err := leaver.subs[tm.room].Subscribe(); err != nil {
 				tm.tr.fail("rejoin room: %v", err)
 			}
+			if !waitUntil(ctx, func() bool { return leaver.subs[tm.room].State() == centrifugeclient.SubStateSubscribed }) {
+				tm.tr.fail("round %d: a member could not rejoin the room in time", round)
+			}
 			select {
 			case <-t.C:
 			case <-ctx.Done():
@@ -441,6 +458,21 @@ func (tm *team) run(ctx context.Context) {
 		}
 	}()
 	wg.Wait()
+}
+
+// waitUntil polls cond for up to 10 seconds; false if it never held (or ctx ended).
+func waitUntil(ctx context.Context, cond func() bool) bool {
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+		if cond() {
+			return true
+		}
+		select {
+		case <-time.After(5 * time.Millisecond):
+		case <-ctx.Done():
+			return cond()
+		}
+	}
+	return cond()
 }
 
 func sleepUntil(ctx context.Context, t time.Time) bool {
@@ -463,9 +495,10 @@ func (tm *team) publish(ctx context.Context, m *member, ch string, v any) error 
 	return err
 }
 
-func (tm *team) signal(ctx context.Context, m *member, ids *atomic.Int64, name string, data map[string]any) {
+// signal sends a room signal and returns its id (0 if not sent).
+func (tm *team) signal(ctx context.Context, m *member, ids *atomic.Int64, name string, data map[string]any) int64 {
 	if ctx.Err() != nil {
-		return
+		return 0
 	}
 	n := ids.Add(1)
 	data["id"] = n
@@ -477,7 +510,9 @@ func (tm *team) signal(ctx context.Context, m *member, ids *atomic.Int64, name s
 		if ctx.Err() == nil {
 			tm.tr.fail("signal %s: %v", name, err)
 		}
+		return 0
 	}
+	return n
 }
 
 // commit saves the typed text through the REST API with the version it is
