@@ -435,7 +435,7 @@ func (tm *team) run(ctx context.Context) {
 			}
 			// Leave only once the round reached this member, so what it
 			// should have received is well defined.
-			if !waitUntil(ctx, func() bool { return leaver.lastSignal.Load() >= reveal }) {
+			if !waitUntil(ctx, func() bool { return leaver.lastSignal.Load() >= reveal }) && ctx.Err() == nil {
 				tm.tr.fail("round %d: the reveal did not reach a member in time", round)
 			}
 			if err := leaver.subs[tm.room].Unsubscribe(); err != nil {
@@ -447,7 +447,7 @@ func (tm *team) run(ctx context.Context) {
 			if err := leaver.subs[tm.room].Subscribe(); err != nil {
 				tm.tr.fail("rejoin room: %v", err)
 			}
-			if !waitUntil(ctx, func() bool { return leaver.subs[tm.room].State() == centrifugeclient.SubStateSubscribed }) {
+			if !waitUntil(ctx, func() bool { return leaver.subs[tm.room].State() == centrifugeclient.SubStateSubscribed }) && ctx.Err() == nil {
 				tm.tr.fail("round %d: a member could not rejoin the room in time", round)
 			}
 			select {
