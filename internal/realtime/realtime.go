@@ -189,17 +189,22 @@ func New(cfg Config) (*Hub, error) {
 		stats: newMetrics(cfg.Metrics),
 	}
 	ncfg := centrifuge.Config{
-		Name:                         cfg.NodeName,
-		LogLevel:                     centrifuge.LogLevelWarn,
-		LogHandler:                   h.logEntry,
-		ClientQueueMaxSize:           cfg.QueueMaxBytes,
-		ClientChannelLimit:           256,
-		ClientPresenceUpdateInterval: cfg.PresenceTTL * 2 / 5,
-		ChannelMaxLength:             200,
-		HistoryMaxPublicationLimit:   1000,
-		RecoveryMaxPublicationLimit:  cfg.HistorySize,
-		UseSingleFlight:              true,
-		ClientStaleCloseDelay:        15 * time.Second,
+		Name:                        cfg.NodeName,
+		LogLevel:                    centrifuge.LogLevelWarn,
+		LogHandler:                  h.logEntry,
+		ClientQueueMaxSize:          cfg.QueueMaxBytes,
+		ClientChannelLimit:          256,
+		ChannelMaxLength:            200,
+		HistoryMaxPublicationLimit:  1000,
+		RecoveryMaxPublicationLimit: cfg.HistorySize,
+		UseSingleFlight:             true,
+		ClientStaleCloseDelay:       15 * time.Second,
+	}
+	if cfg.RedisURL != "" {
+		// Redis presence entries expire after PresenceTTL unless refreshed;
+		// in memory they live until the connection goes, so the default
+		// (25s) only costs less there.
+		ncfg.ClientPresenceUpdateInterval = cfg.PresenceTTL * 2 / 5
 	}
 	node, err := centrifuge.New(ncfg)
 	if err != nil {
