@@ -595,3 +595,35 @@ func TestArchivedTeamCutsEveryoneOff(t *testing.T) {
 		t.Error("ann lost her subscription to another team")
 	}
 }
+
+func TestRevokedCredentialsEndTheConnection(t *testing.T) {
+	a := newAuthz()
+	cfg := testConfig(a)
+	cfg.RecheckAuth = time.Second
+	n := startNode(t, cfg)
+	a.join(teamA, "ann", team.RoleMember)
+	tok := a.account("ann")
+	ann := dial(t, n.url, tok)
+	s := ann.subscribe(wire.Team(teamA))
+	if !s.ok() {
+		t.Fatal("setup: subscription refused")
+	}
+	codes := make(chan uint32, 10)
+	ann.c.OnDisconnected(func(e centrifugeclient.DisconnectedEvent) { codes <- e.Code })
+	// The token is revoked (or the session signed out): at the next check
+	// the connection ends, and it cannot come back.
+	a.mu.Lock()
+	delete(a.tokens, tok)
+	a.mu.Unlock()
+	select {
+	case code := <-codes:
+		if code != 3500 {
+			t.Errorf("disconnect code %d, want 3500 once the credentials are checked again", code)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the connection outlived its revoked token")
+	}
+	if ann.c.State() == centrifugeclient.StateConnected {
+		t.Error("still connected after revocation")
+	}
+}
