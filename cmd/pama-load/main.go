@@ -40,6 +40,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -108,7 +109,16 @@ func main() {
 	flag.IntVar(&o.setupConc, "setup-concurrency", 16, "parallel requests while setting up")
 	flag.IntVar(&o.connConc, "connect-concurrency", 32, "teams connecting at once")
 	flag.StringVar(&o.protocol, "protocol", "protobuf", "client framing: protobuf (cheaper for the generator) or json (as browsers)")
+	cpuProfile := flag.String("cpuprofile", "", "write the generator's own CPU profile to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fail("%v", err)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	if o.scenario != "refinement" && o.scenario != "idle" {
 		fail("unknown scenario %q (known: refinement, idle)", o.scenario)
 	}
@@ -127,6 +137,7 @@ func main() {
 	defer stop()
 	res, err := run(ctx, o)
 	if err != nil {
+		pprof.StopCPUProfile()
 		fail("%v", err)
 	}
 	out, _ := json.Marshal(res)

@@ -37,6 +37,7 @@ import (
 
 	"github.com/pamateam/pama/internal/activity"
 	"github.com/pamateam/pama/internal/identity"
+	"github.com/pamateam/pama/internal/realtime/wire"
 	"github.com/pamateam/pama/internal/team"
 )
 
@@ -226,7 +227,7 @@ func New(cfg Config) (*Hub, error) {
 		// Any origin may open the socket; a cross-origin one is not
 		// authenticated by the cookie (see Handler), so it needs a token.
 		CheckOrigin:        func(*http.Request) bool { return true },
-		MessageSizeLimit:   128 << 10,
+		MessageSizeLimit:   wire.MaxMessageBytes,
 		UseWriteBufferPool: true,
 		ReadBufferSize:     1024,
 		WriteBufferSize:    1024,

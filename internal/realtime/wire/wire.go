@@ -222,14 +222,13 @@ type SignalEvent struct {
 
 // Limits on what clients send.
 const (
-	MaxDraftRate     = 20       // drafts a second per connection, after coalescing
-	MaxTextBytes     = 64 << 10 // draft text
-	MaxFieldLength   = 64       // field, screen and signal names
-	MaxParamsBytes   = 4 << 10  // follow params, signal data
-	MaxFollowRate    = 5        // follow messages a second per connection
-	MaxSignalRate    = 20       // signals a second per connection
-	MaxMessageBytes  = 96 << 10 // any one frame from a client
-	DefaultIdleLockS = 10       // seconds a lock lives without a draft, by default
+	MaxDraftRate    = 20        // drafts a second per connection, after coalescing
+	MaxTextBytes    = 64 << 10  // draft text
+	MaxFieldLength  = 64        // field, screen and signal names
+	MaxParamsBytes  = 4 << 10   // follow params, signal data
+	MaxFollowRate   = 5         // follow messages a second per connection
+	MaxSignalRate   = 20        // signals a second per connection
+	MaxMessageBytes = 128 << 10 // any one frame from a client; a larger one closes the connection
 )
 
 // Client-to-server publications. A client publishes these JSON objects into
