@@ -627,3 +627,34 @@ func TestRevokedCredentialsEndTheConnection(t *testing.T) {
 		t.Error("still connected after revocation")
 	}
 }
+
+// cleanOutbox records whether the hub said it stopped with everything published.
+type cleanOutbox struct {
+	*memOutbox
+	cleaned bool
+}
+
+func (o *cleanOutbox) OutboxClean(context.Context) error { o.cleaned = true; return nil }
+
+func TestCleanStopIsRecorded(t *testing.T) {
+	a := newAuthz()
+	out := &cleanOutbox{memOutbox: newMemOutbox()}
+	cfg := testConfig(a)
+	cfg.Outbox = out
+	h, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	h.OnCommit(teamA, []activity.Entry{entry(teamA, 1, EntityItem, "item-1", "updated", 2)})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := h.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !out.isPublished(1) || !out.cleaned {
+		t.Errorf("after Close: entry published %v, clean stop recorded %v; want both", out.isPublished(1), out.cleaned)
+	}
+}

@@ -67,6 +67,12 @@ type Outbox interface {
 	UnpublishedTeams(ctx context.Context, before time.Time, everywhere bool) ([]string, error)
 }
 
+// cleaner is an Outbox that can note that everything committed so far was
+// published, so the next start need not look everywhere (sqlstore.Store).
+type cleaner interface {
+	OutboxClean(ctx context.Context) error
+}
+
 // Config configures a Hub. Zero values take the defaults noted.
 type Config struct {
 	Logger *slog.Logger
@@ -262,7 +268,11 @@ func (h *Hub) Close(ctx context.Context) error {
 	}
 	close(h.stop)
 	h.relay.wait(ctx)
-	err := h.node.Shutdown(ctx)
+	var err error
+	if c, ok := h.cfg.Outbox.(cleaner); ok && h.relay.clean() {
+		err = c.OutboxClean(ctx)
+	}
+	err = errors.Join(err, h.node.Shutdown(ctx))
 	h.stopped.Wait()
 	for _, c := range h.closers {
 		err = errors.Join(err, c())

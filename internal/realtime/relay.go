@@ -127,6 +127,13 @@ func (r *relay) publish(ctx context.Context, e activity.Entry) error {
 	return nil
 }
 
+// clean reports whether nothing is queued and nothing was left to the sweep.
+func (r *relay) clean() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.teams) == 0 && len(r.dirty) == 0
+}
+
 // wait lets queued entries go out, until ctx ends.
 func (r *relay) wait(ctx context.Context) {
 	done := make(chan struct{})

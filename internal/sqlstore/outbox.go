@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -43,11 +45,32 @@ func (s *Store) MarkPublishedSeqs(ctx context.Context, team string, seqs []int64
 	})
 }
 
+// cleanMarker, in the teams directory, records when the real-time relay last
+// stopped with everything published (SQLite only).
+const cleanMarker = ".published-clean"
+
+// OutboxClean records that every entry committed so far is published (the
+// real-time layer stopped cleanly). The next full UnpublishedTeams then looks
+// only at team files written since, instead of opening every one. On
+// PostgreSQL it does nothing: there the check is one query anyway.
+func (s *Store) OutboxClean(ctx context.Context) error {
+	if s.engine != SQLite {
+		return nil
+	}
+	path := filepath.Join(s.teams.dir, cleanMarker)
+	if err := os.WriteFile(path, []byte(strconv.FormatInt(time.Now().UnixMilli(), 10)), 0o640); err != nil {
+		return fmt.Errorf("sqlstore: outbox clean marker: %w", err)
+	}
+	return nil
+}
+
 // UnpublishedTeams lists the teams that have entries recorded before
 // `before` and not yet published. On PostgreSQL it is one query. On SQLite
 // only the team files open now are looked at, unless everywhere is set, when
-// every team file is (opened if need be; they close again when idle): the
-// real-time relay asks for that once at startup, to find what a crash left.
+// every team file written since the last OutboxClean is (all of them if the
+// last stop was not clean), opened if need be (they close again when idle):
+// the real-time relay asks for that once at startup, to find what a crash
+// left.
 func (s *Store) UnpublishedTeams(ctx context.Context, before time.Time, everywhere bool) ([]string, error) {
 	if s.engine == Postgres {
 		var out []string
@@ -70,15 +93,28 @@ func (s *Store) UnpublishedTeams(ctx context.Context, before time.Time, everywhe
 	}
 	var teams []string
 	if everywhere {
+		// Files not written since a clean stop hold nothing unpublished.
+		var since time.Time
+		marker := filepath.Join(s.teams.dir, cleanMarker)
+		if raw, err := os.ReadFile(marker); err == nil {
+			if v, err := strconv.ParseInt(strings.TrimSpace(string(raw)), 10, 64); err == nil {
+				since = time.UnixMilli(v).Add(-time.Minute)
+			}
+			os.Remove(marker)
+		}
 		des, err := os.ReadDir(s.teams.dir)
 		if err != nil {
 			return nil, fmt.Errorf("sqlstore: list team files: %w", err)
 		}
 		for _, de := range des {
 			name, ok := strings.CutSuffix(de.Name(), ".db")
-			if ok && !de.IsDir() && validTeamFileName(name) {
-				teams = append(teams, name)
+			if !ok || de.IsDir() || !validTeamFileName(name) {
+				continue
 			}
+			if !since.IsZero() && !writtenSince(filepath.Join(s.teams.dir, de.Name()), since) {
+				continue
+			}
+			teams = append(teams, name)
 		}
 	} else {
 		s.teams.mu.Lock()
@@ -108,4 +144,15 @@ func (s *Store) UnpublishedTeams(ctx context.Context, before time.Time, everywhe
 		}
 	}
 	return out, nil
+}
+
+// writtenSince reports whether a team file, or its write-ahead log, was
+// modified at or after t.
+func writtenSince(path string, t time.Time) bool {
+	for _, p := range []string{path, path + "-wal"} {
+		if st, err := os.Stat(p); err == nil && !st.ModTime().Before(t) {
+			return true
+		}
+	}
+	return false
 }

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -81,4 +82,46 @@ func TestOutboxMarksExactlyWhatWasPublished(t *testing.T) {
 			t.Errorf("team a listed with unpublished entries after all were marked")
 		}
 	})
+}
+
+func TestFullSweepAfterACleanStopLooksOnlyAtFilesWrittenSince(t *testing.T) {
+	s, err := Open(context.Background(), Options{DataDir: t.TempDir(), TeamIdle: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	ctx := activity.WithActor(context.Background(), "acct-1")
+	a, b := makeTeam(t, s), makeTeam(t, s)
+	for _, team := range []string{a, b} {
+		if err := s.inTeam(ctx, team, "test.record", func(t *tx) error { return t.record("item", "x", "created", 1, nil) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// b was last written long before the clean stop, a after it.
+	long := time.Now().Add(-2 * time.Hour)
+	for _, p := range []string{s.teams.path(b), s.teams.path(b) + "-wal"} {
+		os.Chtimes(p, long, long)
+	}
+	if err := s.OutboxClean(ctx); err != nil {
+		t.Fatal(err)
+	}
+	later := time.Now().Add(time.Hour)
+	got, err := s.UnpublishedTeams(ctx, later, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{a}, got); diff != "" {
+		t.Errorf("teams after a clean stop (-want +got):\n%s", diff)
+	}
+	// The marker is used once: the next full sweep (after a crash) looks everywhere.
+	got, err = s.UnpublishedTeams(ctx, later, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(got)
+	want := []string{a, b}
+	slices.Sort(want)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("teams without a marker (-want +got):\n%s", diff)
+	}
 }
