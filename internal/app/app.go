@@ -16,11 +16,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/pamateam/pama/internal/attachment"
 	"github.com/pamateam/pama/internal/backlog"
+	"github.com/pamateam/pama/internal/comment"
 	"github.com/pamateam/pama/internal/config"
 	"github.com/pamateam/pama/internal/httpapi"
 	"github.com/pamateam/pama/internal/identity"
 	"github.com/pamateam/pama/internal/mail"
+	"github.com/pamateam/pama/internal/notification"
 	"github.com/pamateam/pama/internal/oidc"
 	"github.com/pamateam/pama/internal/product"
 	"github.com/pamateam/pama/internal/realtime"
@@ -42,6 +45,12 @@ type App struct {
 	External *oidc.External
 	Backlog  *backlog.Service
 	Sprints  *sprint.Service
+	Comments *comment.Service
+	// Notifications are members' inboxes.
+	Notifications *notification.Service
+	// Files are attachments and avatars; Blobs is where their content is.
+	Files    *attachment.Service
+	Blobs    BlobStore
 	Server   *httpapi.Server
 	Registry *prometheus.Registry
 }
@@ -101,6 +110,23 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	a.Products = product.NewService(store, log.With("component", "product"))
 	a.Backlog = backlog.NewService(store, log.With("component", "backlog"))
 	a.Sprints = sprint.NewService(store, log.With("component", "sprint"))
+	a.Comments = comment.NewService(store, log.With("component", "comment"))
+	a.Notifications = notification.NewService(store, log.With("component", "notification"))
+
+	blobs, err := newBlobs(ctx, cfg)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	a.Blobs = blobs
+	quota := int64(cfg.TeamStorageMB) << 20
+	if quota == 0 {
+		quota = attachment.NoQuota
+	}
+	a.Files = attachment.NewService(store, blobFiles{blobs}, a.Identity, attachment.Config{
+		MaxSize:   int64(cfg.AttachmentMaxMB) << 20,
+		TeamQuota: quota,
+	}, log.With("component", "files"))
 
 	a.OIDC, err = oidc.NewProvider(ctx, store, a.Identity, a.Teams, oidc.Config{
 		Issuer:         cfg.PublicURL(),
@@ -155,14 +181,18 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		Products: a.Products,
 		Backlog:  a.Backlog,
 		Sprints:  a.Sprints,
+		Comments: a.Comments,
+		Files:    a.Files,
 		Activity: store,
 		OIDC:     a.OIDC,
 		External: a.External,
-		Ready:    store.Ping,
-		Metrics:  a.Registry,
-		Gatherer: a.Registry,
-		Web:      webHandler(),
-		Realtime: hub.Handler(),
+
+		Notifications: a.Notifications,
+		Ready:         store.Ping,
+		Metrics:       a.Registry,
+		Gatherer:      a.Registry,
+		Web:           webHandler(),
+		Realtime:      hub.Handler(),
 		Options: httpapi.Options{
 			BaseURL:     cfg.PublicURL(),
 			SessionTTL:  cfg.SessionTTL,

@@ -29,7 +29,10 @@ type Config struct {
 	DatabaseURL string        `name:"database-url" env:"PAMA_DATABASE_URL" help:"PostgreSQL URL (postgres://...). Empty: SQLite files in the data directory." group:"Storage"`
 	TeamIdle    time.Duration `name:"team-idle" env:"PAMA_TEAM_IDLE" default:"2m" help:"Close a team space's SQLite file after this long unused." group:"Storage"`
 
-	RedisURL string `name:"redis-url" env:"PAMA_REDIS_URL" help:"Redis URL (redis://host:port/db) for real-time fan-out, history, presence and locks across several nodes. Empty: in this process only." group:"Scale-out"`
+	RedisURL        string `name:"redis-url" env:"PAMA_REDIS_URL" help:"Redis URL (redis://host:port/db) for real-time fan-out, history, presence and locks across several nodes. Empty: in this process only." group:"Scale-out"`
+	S3              S3     `embed:"" prefix:"s3-" envprefix:"PAMA_S3_" group:"Files"`
+	AttachmentMaxMB int    `name:"attachment-max-mb" env:"PAMA_ATTACHMENT_MAX_MB" default:"25" help:"Largest attachment, in MiB." group:"Files"`
+	TeamStorageMB   int    `name:"team-storage-mb" env:"PAMA_TEAM_STORAGE_MB" default:"1024" help:"Attachment storage each team space may use, in MiB; 0 for no limit." group:"Files"`
 
 	SMTP SMTP `embed:"" prefix:"smtp-" envprefix:"PAMA_SMTP_" group:"Mail"`
 
@@ -45,6 +48,17 @@ type Config struct {
 	IPRate      float64 `name:"rate-ip" env:"PAMA_RATE_IP" default:"10" help:"Requests a second allowed per address without sign-in (bursts of 4x)." group:"Limits"`
 
 	ShutdownTimeout time.Duration `name:"shutdown-timeout" env:"PAMA_SHUTDOWN_TIMEOUT" default:"15s" help:"How long to let in-flight requests finish on shutdown." group:"Server"`
+}
+
+// S3 points file storage (attachments, avatars) at an S3-compatible server.
+// With no endpoint, files are kept under <data>/files.
+type S3 struct {
+	Endpoint  string `name:"endpoint" env:"ENDPOINT" help:"S3 server as host:port (MinIO, versitygw, SeaweedFS, AWS). Empty: files under <data>/files."`
+	AccessKey string `name:"access-key" env:"ACCESS_KEY" help:"S3 access key."`
+	SecretKey string `name:"secret-key" env:"SECRET_KEY" help:"S3 secret key."`
+	Bucket    string `name:"bucket" env:"BUCKET" default:"pama" help:"S3 bucket; created if it does not exist."`
+	Region    string `name:"region" env:"REGION" default:"us-east-1" help:"S3 region."`
+	TLS       bool   `name:"tls" env:"TLS" help:"Reach the S3 server over HTTPS."`
 }
 
 // SMTP configures outgoing mail. With no host, mail is written to the log and
@@ -102,6 +116,25 @@ func (c *Config) Validate() error {
 			bad("--smtp-from / PAMA_SMTP_FROM", "must be set when an SMTP host is")
 		}
 	}
+	if c.S3.Endpoint != "" {
+		if strings.Contains(c.S3.Endpoint, "://") || strings.Contains(c.S3.Endpoint, "/") {
+			bad("--s3-endpoint / PAMA_S3_ENDPOINT", "%q must be host:port, without a scheme or path (use --s3-tls for HTTPS)", c.S3.Endpoint)
+		}
+		if c.S3.AccessKey == "" || c.S3.SecretKey == "" {
+			bad("--s3-access-key / PAMA_S3_ACCESS_KEY", "and --s3-secret-key / PAMA_S3_SECRET_KEY must be set when an S3 endpoint is")
+		}
+		if !bucketName(c.S3.Bucket) {
+			bad("--s3-bucket / PAMA_S3_BUCKET", "%q is not a bucket name (3 to 63 lower-case letters, digits, dots and hyphens)", c.S3.Bucket)
+		}
+	} else if c.S3.AccessKey != "" || c.S3.SecretKey != "" {
+		bad("--s3-endpoint / PAMA_S3_ENDPOINT", "must be set when S3 keys are")
+	}
+	if c.AttachmentMaxMB < 1 || c.AttachmentMaxMB > 10240 {
+		bad("--attachment-max-mb / PAMA_ATTACHMENT_MAX_MB", "must be 1 to 10240")
+	}
+	if c.TeamStorageMB < 0 {
+		bad("--team-storage-mb / PAMA_TEAM_STORAGE_MB", "must be 0 (no limit) or more")
+	}
 	for _, r := range []struct {
 		name string
 		v    float64
@@ -122,6 +155,19 @@ func (c *Config) Validate() error {
 		bad("--oidc-key-rotation / PAMA_OIDC_KEY_ROTATION", "must be 0 (off) or at least 24h")
 	}
 	return errors.Join(errs...)
+}
+
+// bucketName reports whether b is a valid S3 bucket name.
+func bucketName(b string) bool {
+	if len(b) < 3 || len(b) > 63 || strings.Trim(b, ".-") != b {
+		return false
+	}
+	for _, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // OIDCProvider is an external OpenID Connect provider members may sign in with.

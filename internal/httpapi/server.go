@@ -21,8 +21,11 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/pamateam/pama/internal/attachment"
 	"github.com/pamateam/pama/internal/backlog"
+	"github.com/pamateam/pama/internal/comment"
 	"github.com/pamateam/pama/internal/identity"
+	"github.com/pamateam/pama/internal/notification"
 	"github.com/pamateam/pama/internal/oidc"
 	"github.com/pamateam/pama/internal/product"
 	"github.com/pamateam/pama/internal/sprint"
@@ -40,6 +43,11 @@ type Deps struct {
 	Products *product.Service
 	Backlog  *backlog.Service
 	Sprints  *sprint.Service
+	Comments *comment.Service
+	// Notifications are members' inboxes.
+	Notifications *notification.Service
+	// Files are attachments and avatars.
+	Files    *attachment.Service
 	Activity ActivityReader
 	// OIDC is Pama ID as an OpenID Connect provider; nil leaves its endpoints out.
 	OIDC *oidc.Provider

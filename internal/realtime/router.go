@@ -19,6 +19,9 @@ const (
 	EntityRoom    = "room"
 	EntityTeam    = "team"
 	EntityBacklog = "backlog" // a product's backlog as a whole (for example re-ranked)
+	// EntityNotification is personal: its entries go to member:<account_id>
+	// alone, never to a channel others can read.
+	EntityNotification = "notification"
 )
 
 // Member actions that end a membership.
@@ -37,6 +40,8 @@ type Route func(ctx context.Context, e activity.Entry) []string
 // Router decides which channels an activity entry is published to. The rules,
 // in order (docs/PROTOCOL.md lists them):
 //
+//  0. A personal entity type (notification) goes to member:<account_id>, the
+//     account its changes name, and nowhere else; without one, nowhere.
 //  1. A Route registered for the entry's entity type (Handle) decides alone,
 //     when it returns channels.
 //  2. Otherwise the entity's own channel: item → item:<team>:<id>, room →
@@ -105,8 +110,21 @@ func (r *Router) Handle(entityType string, fn Route) {
 	r.routes[entityType] = fn
 }
 
-// Channels returns the channels e goes to, without duplicates.
+// Channels returns the channels e goes to, without duplicates. It is empty
+// only for a personal entry that names no account.
 func (r *Router) Channels(ctx context.Context, e activity.Entry) []string {
+	if e.EntityType == EntityNotification {
+		for _, c := range e.Changes {
+			if c.Field == "account_id" {
+				if id := changedID(c); id != "" {
+					if ch := wire.Member(id); validChannel(ch) {
+						return []string{ch}
+					}
+				}
+			}
+		}
+		return nil
+	}
 	r.mu.RLock()
 	fn := r.routes[e.EntityType]
 	r.mu.RUnlock()
@@ -165,7 +183,7 @@ func (r *Router) Channels(ctx context.Context, e activity.Entry) []string {
 	}
 	// Channel names must parse; an id that does not (too long, odd
 	// characters) cannot be subscribed to, so publishing there is pointless.
-	out = slices.DeleteFunc(out, func(ch string) bool { _, err := wire.Parse(ch); return err != nil })
+	out = slices.DeleteFunc(out, func(ch string) bool { return !validChannel(ch) })
 	if len(out) == 0 {
 		out = append(out, wire.Team(team))
 	}
@@ -184,4 +202,9 @@ func changedID(c activity.Change) string {
 		return ""
 	}
 	return s
+}
+
+func validChannel(ch string) bool {
+	_, err := wire.Parse(ch)
+	return err == nil
 }

@@ -50,6 +50,13 @@ func TestRouterChannels(t *testing.T) {
 		{"registered route without an answer falls back", entry(tm, 10, "quiet", "q1", "created", 1), []string{wire.Team(tm)}},
 		{"unknown type", entry(tm, 11, "sprint", "s1", "started", 2), []string{wire.Team(tm)}},
 		{"unusable id is skipped", entry(tm, 12, "comment", "c2", "created", 1, change("item_id", "not an id")), []string{wire.Team(tm)}},
+		{"a notification reaches its member alone", entry(tm, 15, EntityNotification, "n1", "created", 1,
+			change("account_id", "acct-7"), change("item_id", "i1"), change("kind", "mention")),
+			[]string{wire.Member("acct-7")}},
+		{"a notification read", entry(tm, 16, EntityNotification, "n1", "read", 2,
+			activity.Change{Field: "account_id", Before: []byte(`"acct-7"`), After: []byte(`"acct-7"`)}, change("read", true)),
+			[]string{wire.Member("acct-7")}},
+		{"a notification naming no member goes nowhere", entry(tm, 17, EntityNotification, "n2", "created", 1, change("item_id", "i1")), nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
