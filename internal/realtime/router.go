@@ -22,6 +22,10 @@ const (
 	// EntityNotification is personal: its entries go to member:<account_id>
 	// alone, never to a channel others can read.
 	EntityNotification = "notification"
+	// EntityFilter, a member's saved filter, is personal too: to
+	// member:<account_id>, or the actor's (its owner) when an update does
+	// not name the account.
+	EntityFilter = "filter"
 )
 
 // Member actions that end a membership.
@@ -40,8 +44,9 @@ type Route func(ctx context.Context, e activity.Entry) []string
 // Router decides which channels an activity entry is published to. The rules,
 // in order (docs/PROTOCOL.md lists them):
 //
-//  0. A personal entity type (notification) goes to member:<account_id>, the
-//     account its changes name, and nowhere else; without one, nowhere.
+//  0. A personal entity type (notification, saved filter) goes to
+//     member:<account_id>, the account its changes name (for a filter, else
+//     the actor, its owner), and nowhere else; without one, nowhere.
 //  1. A Route registered for the entry's entity type (Handle) decides alone,
 //     when it returns channels.
 //  2. Otherwise the entity's own channel: item → item:<team>:<id>, room →
@@ -113,15 +118,18 @@ func (r *Router) Handle(entityType string, fn Route) {
 // Channels returns the channels e goes to, without duplicates. It is empty
 // only for a personal entry that names no account.
 func (r *Router) Channels(ctx context.Context, e activity.Entry) []string {
-	if e.EntityType == EntityNotification {
+	if e.EntityType == EntityNotification || e.EntityType == EntityFilter {
+		owner := ""
 		for _, c := range e.Changes {
 			if c.Field == "account_id" {
-				if id := changedID(c); id != "" {
-					if ch := wire.Member(id); validChannel(ch) {
-						return []string{ch}
-					}
-				}
+				owner = changedID(c)
 			}
+		}
+		if owner == "" && e.EntityType == EntityFilter {
+			owner = e.ActorID
+		}
+		if ch := wire.Member(owner); owner != "" && validChannel(ch) {
+			return []string{ch}
 		}
 		return nil
 	}

@@ -56,6 +56,10 @@ func TestRouterChannels(t *testing.T) {
 		{"a notification read", entry(tm, 16, EntityNotification, "n1", "read", 2,
 			activity.Change{Field: "account_id", Before: []byte(`"acct-7"`), After: []byte(`"acct-7"`)}, change("read", true)),
 			[]string{wire.Member("acct-7")}},
+		{"a saved filter is its owner's alone", entry(tm, 18, EntityFilter, "f1", "created", 1,
+			change("account_id", "acct-8"), change("product_id", "p1")), []string{wire.Member("acct-8")}},
+		{"a saved filter's update, by its owner", activity.Entry{TeamID: tm, ActorID: "acct-8", EntityType: EntityFilter,
+			EntityID: "f1", Action: "updated", Version: 2, Changes: []activity.Change{change("name", "Mine")}}, []string{wire.Member("acct-8")}},
 		{"a notification naming no member goes nowhere", entry(tm, 17, EntityNotification, "n2", "created", 1, change("item_id", "i1")), nil},
 	}
 	for _, tt := range tests {
