@@ -21,7 +21,7 @@ const (
 )
 
 func testConfig(a *authz) Config {
-	return Config{Auth: a, Teams: a, LockIdle: 5 * time.Second}
+	return Config{Auth: a, Teams: a, LockIdle: time.Hour} // idle release has its own test
 }
 
 func TestSubscribeOnlyWhereReadable(t *testing.T) {
@@ -361,7 +361,7 @@ func TestPresenceCountsDevicesAndFollowsJoinsAndLeaves(t *testing.T) {
 func TestDraftsSoftLocksAndFollow(t *testing.T) {
 	a := newAuthz()
 	cfg := testConfig(a)
-	cfg.LockIdle = 300 * time.Millisecond
+	cfg.LockIdle = time.Hour // idle release has its own test
 	n := startNode(t, cfg)
 	a.join(teamA, "ann", team.RoleMember)
 	a.join(teamA, "bob", team.RoleMember)
@@ -430,19 +430,14 @@ func TestDraftsSoftLocksAndFollow(t *testing.T) {
 		}
 	}
 
-	// Ann goes idle: the lock is released and everyone is told.
-	eventually(t, "the idle release of ann's lock", func() bool {
-		for _, u := range of[wire.UnlockEvent](bobSub) {
-			if u.By == "ann" && u.Field == "description" && u.Reason == wire.ReasonIdle {
-				return true
-			}
-		}
-		return false
-	})
-	if err := bob.call(wire.MethodLock, wire.LockRequest{Channel: item, Field: "description"}, &lr); err != nil || !lr.Granted {
-		t.Fatalf("bob's lock after ann went idle = %+v, %v; want granted", lr, err)
+	// Ann releases it; bob takes it, then disconnects while holding it:
+	// released at once.
+	if err := ann.call(wire.MethodUnlock, wire.LockRequest{Channel: item, Field: "description"}, &lr); err != nil {
+		t.Fatal(err)
 	}
-	// Bob disconnects while holding it: released at once.
+	if err := bob.call(wire.MethodLock, wire.LockRequest{Channel: item, Field: "description"}, &lr); err != nil || !lr.Granted {
+		t.Fatalf("bob's lock after ann released it = %+v, %v; want granted", lr, err)
+	}
 	bob.c.Close()
 	eventually(t, "release on disconnect", func() bool {
 		for _, u := range of[wire.UnlockEvent](annSub) {
@@ -455,18 +450,44 @@ func TestDraftsSoftLocksAndFollow(t *testing.T) {
 	if err := ann.call(wire.MethodLock, wire.LockRequest{Channel: item, Field: "description"}, &lr); err != nil || !lr.Granted {
 		t.Errorf("ann's lock after bob left = %+v, %v; want granted", lr, err)
 	}
-	// Releasing by hand.
-	if err := ann.call(wire.MethodUnlock, wire.LockRequest{Channel: item, Field: "description"}, &lr); err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, "the explicit release", func() bool {
-		for _, u := range of[wire.UnlockEvent](annSub) {
+	eventually(t, "the explicit release seen by others", func() bool {
+		for _, u := range of[wire.UnlockEvent](bobSub) {
 			if u.By == "ann" && u.Reason == wire.ReasonReleased {
 				return true
 			}
 		}
 		return false
 	})
+}
+
+func TestIdleLockIsReleased(t *testing.T) {
+	a := newAuthz()
+	cfg := testConfig(a)
+	cfg.LockIdle = 200 * time.Millisecond
+	n := startNode(t, cfg)
+	a.join(teamA, "ann", team.RoleMember)
+	a.join(teamA, "bob", team.RoleMember)
+	item := wire.Item(teamA, "item-1")
+	ann := dial(t, n.url, a.account("ann"))
+	bob := dial(t, n.url, a.account("bob"))
+	ann.subscribe(item)
+	bobSub := bob.subscribe(item)
+	if err := ann.publish(item, wire.DraftMessage{Type: wire.TypeDraft, Field: "description", Text: "H"}); err != nil {
+		t.Fatal(err)
+	}
+	// Ann stops typing: the lock is released and everyone is told.
+	eventually(t, "the idle release of ann's lock", func() bool {
+		for _, u := range of[wire.UnlockEvent](bobSub) {
+			if u.By == "ann" && u.Field == "description" && u.Reason == wire.ReasonIdle {
+				return true
+			}
+		}
+		return false
+	})
+	var lr wire.LockReply
+	if err := bob.call(wire.MethodLock, wire.LockRequest{Channel: item, Field: "description"}, &lr); err != nil || !lr.Granted {
+		t.Fatalf("bob's lock after ann went idle = %+v, %v; want granted", lr, err)
+	}
 }
 
 func TestFollowAndSignalsReachTheRoom(t *testing.T) {
