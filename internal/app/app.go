@@ -34,6 +34,7 @@ import (
 	"github.com/pamateam/pama/internal/oidc"
 	"github.com/pamateam/pama/internal/onboard"
 	"github.com/pamateam/pama/internal/product"
+	"github.com/pamateam/pama/internal/realtime"
 	"github.com/pamateam/pama/internal/route"
 	"github.com/pamateam/pama/internal/sprint"
 	"github.com/pamateam/pama/internal/sqlstore"
@@ -48,6 +49,7 @@ type App struct {
 	Identity *identity.Service
 	Teams    *team.Service
 	Products *product.Service
+	Realtime *realtime.Hub
 	OIDC     *oidc.Provider
 	External *oidc.External
 	Backlog  *backlog.Service
@@ -173,6 +175,30 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 			return nil, err
 		}
 	}
+	router := realtime.NewRouter()
+	router.SetItemProduct(func(ctx context.Context, teamID, itemID string) (string, error) {
+		it, err := store.Item(ctx, teamID, itemID)
+		return it.ProductID, err
+	})
+	hub, err := realtime.New(realtime.Config{
+		Logger:   log.With("component", "realtime"),
+		Router:   router,
+		Auth:     a.Identity,
+		Teams:    a.Teams,
+		Outbox:   store,
+		RedisURL: cfg.RedisURL,
+		Metrics:  a.Registry,
+	})
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	store.SetOnCommit(hub.OnCommit)
+	if err := hub.Run(ctx); err != nil {
+		store.Close()
+		return nil, err
+	}
+	a.Realtime = hub
 
 	a.Server = httpapi.New(httpapi.Deps{
 		Logger:   log.With("component", "http"),
@@ -195,6 +221,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		Site:          siteHandler(),
 		Onboard:       a.Onboard,
 		Routes:        a.Routes,
+		Realtime:      hub.Handler(),
 		Options: httpapi.Options{
 			CookieDomain: cookieDomain(cfg),
 			BaseURL:      cfg.PublicURL(),
@@ -373,5 +400,11 @@ func cookieDomain(cfg config.Config) string {
 	return ""
 }
 
-// Close releases storage.
-func (a *App) Close() error { return a.Store.Close() }
+// Close disconnects real-time clients (they resume on another node, or on
+// this one when it is back), lets queued publications go out, and releases
+// storage.
+func (a *App) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+	defer cancel()
+	return errors.Join(a.Realtime.Close(ctx), a.Store.Close())
+}

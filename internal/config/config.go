@@ -29,9 +29,10 @@ type Config struct {
 	DatabaseURL string        `name:"database-url" env:"PAMA_DATABASE_URL" help:"PostgreSQL URL (postgres://...). Empty: SQLite files in the data directory." group:"Storage"`
 	TeamIdle    time.Duration `name:"team-idle" env:"PAMA_TEAM_IDLE" default:"2m" help:"Close a team space's SQLite file after this long unused." group:"Storage"`
 
-	S3              S3  `embed:"" prefix:"s3-" envprefix:"PAMA_S3_" group:"Files"`
-	AttachmentMaxMB int `name:"attachment-max-mb" env:"PAMA_ATTACHMENT_MAX_MB" default:"25" help:"Largest attachment, in MiB." group:"Files"`
-	TeamStorageMB   int `name:"team-storage-mb" env:"PAMA_TEAM_STORAGE_MB" default:"1024" help:"Attachment storage each team space may use, in MiB; 0 for no limit." group:"Files"`
+	RedisURL        string `name:"redis-url" env:"PAMA_REDIS_URL" help:"Redis URL (redis://host:port/db) for real-time fan-out, history, presence and locks across several nodes. Empty: in this process only." group:"Scale-out"`
+	S3              S3     `embed:"" prefix:"s3-" envprefix:"PAMA_S3_" group:"Files"`
+	AttachmentMaxMB int    `name:"attachment-max-mb" env:"PAMA_ATTACHMENT_MAX_MB" default:"25" help:"Largest attachment, in MiB." group:"Files"`
+	TeamStorageMB   int    `name:"team-storage-mb" env:"PAMA_TEAM_STORAGE_MB" default:"1024" help:"Attachment storage each team space may use, in MiB; 0 for no limit." group:"Files"`
 
 	SMTP SMTP `embed:"" prefix:"smtp-" envprefix:"PAMA_SMTP_" group:"Mail"`
 
@@ -104,6 +105,12 @@ func (c *Config) Validate() error {
 		u, err := url.Parse(c.DatabaseURL)
 		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 			bad("--database-url / PAMA_DATABASE_URL", "must be a postgres:// URL")
+		}
+	}
+	if c.RedisURL != "" {
+		u, err := url.Parse(c.RedisURL)
+		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+			bad("--redis-url / PAMA_REDIS_URL", "must be a redis:// or rediss:// URL with a host (for example redis://127.0.0.1:6379/0)")
 		}
 	}
 	if c.TeamIdle < time.Second {
