@@ -8,7 +8,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -s -w -X github.com/pamateam/pama/internal/cli.Version=$(VERSION)
 export CGO_ENABLED ?= 0
 
-.PHONY: run build test test-integration lint bench fuzz clean web web-check web-test api-types e2e screenshots
+.PHONY: run build test test-integration lint bench bench-realtime fuzz clean web web-check web-test api-types e2e screenshots
 
 run: ## Serve on $(ADDR) with data in $(DATA)
 	$(GO) run ./cmd/pama serve --addr $(ADDR) --data $(DATA)
@@ -30,6 +30,25 @@ lint: ## gofmt and go vet
 
 bench: ## Go benchmarks (figures go to docs/benchmarks.md)
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+SCENARIO   ?= refinement
+TEAMS      ?= 10
+MEMBERS    ?= 8
+DURATION   ?= 20s
+PROTOCOL   ?= protobuf
+BENCH_ADDR ?= 127.0.0.1:18181
+
+bench-realtime: ## Real-time load: a fresh server on a temp data dir, cmd/pama-load against it; the last line is its JSON
+	@$(GO) build -trimpath -o bin/pama ./cmd/pama
+	@$(GO) build -trimpath -o bin/pama-load ./cmd/pama-load
+	@set -e; data=$$(mktemp -d); \
+	PAMA_RATE_IP=100000 PAMA_RATE_ACCOUNT=100000 PAMA_RATE_TEAM=100000 PAMA_LOG_LEVEL=warn \
+	  bin/pama serve --addr $(BENCH_ADDR) --data $$data >$$data/server.log 2>&1 & pid=$$!; \
+	trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null; rm -rf $$data' EXIT; \
+	for i in $$(seq 100); do curl -sf http://$(BENCH_ADDR)/healthz >/dev/null && break; sleep 0.1; done; \
+	bin/pama-load -url http://$(BENCH_ADDR) -outbox $$data/outbox -pid $$pid \
+	  -scenario $(SCENARIO) -teams $(TEAMS) -members $(MEMBERS) -duration $(DURATION) -protocol $(PROTOCOL) >$$data/result.json; \
+	cat $$data/result.json
 
 web: ## Build the web app into web/dist (committed; embedded into the binary)
 	cd web && npm ci --no-audit --no-fund && npm run build

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# services.sh start|stop — makes sure PostgreSQL, Redis, NATS (JetStream) and
-# an S3 server answer on loopback, and writes their test URLs to $STATE/env.
+# services.sh start|stop — makes sure PostgreSQL, Redis, NATS (JetStream), an
+# S3 server and an SMTP server with a mailbox API (mailpit, for the browser
+# tests) answer on loopback, and writes their URLs to $STATE/env.
 # PostgreSQL, Redis and NATS are used where the machine already runs them
 # (and started if they are down); the S3 server (versitygw) is built once,
 # cached under $TOOLS, and started privately.
@@ -8,6 +9,8 @@ set -euo pipefail
 STATE=${CI_STATE:-/tmp/pama-ci}
 TOOLS=${CI_TOOLS:-/root/.cache/pama-ci-tools}
 S3_PORT=${S3_PORT:-57070}
+SMTP_PORT=${SMTP_PORT:-51025}
+MAILPIT_PORT=${MAILPIT_PORT:-58025}
 
 up() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 wait_port() {
@@ -64,6 +67,19 @@ ROOT_ACCESS_KEY=pamaci ROOT_SECRET_KEY=pamacisecret123 \
 echo $! >"$STATE/s3.pid"
 wait_port "$S3_PORT" versitygw
 
+# SMTP with a REST API for the mailbox: mailpit, pinned and cached.
+MAILPIT="$TOOLS/mailpit-v1.33.1"
+if [ ! -x "$MAILPIT" ]; then
+  echo "services: building mailpit (once; cached in $TOOLS)"
+  GOBIN="$TOOLS/.bin" GOFLAGS= go install github.com/axllent/mailpit@v1.33.1
+  mv "$TOOLS/.bin/mailpit" "$MAILPIT"
+fi
+nohup "$MAILPIT" --smtp "127.0.0.1:$SMTP_PORT" --listen "127.0.0.1:$MAILPIT_PORT" --disable-version-check \
+  --smtp-auth-accept-any --smtp-auth-allow-insecure >"$STATE/mailpit.log" 2>&1 &
+echo $! >"$STATE/mailpit.pid"
+wait_port "$SMTP_PORT" mailpit-smtp
+wait_port "$MAILPIT_PORT" mailpit-api
+
 cat >"$STATE/env" <<ENV
 export PAMA_TEST_POSTGRES_URL='postgres://postgres@127.0.0.1:5432/test?sslmode=disable'
 export PAMA_TEST_REDIS_URL='redis://127.0.0.1:6379/15'
@@ -71,5 +87,7 @@ export PAMA_TEST_NATS_URL='nats://127.0.0.1:4222'
 export PAMA_TEST_S3_ENDPOINT='127.0.0.1:$S3_PORT'
 export PAMA_TEST_S3_ACCESS_KEY=pamaci
 export PAMA_TEST_S3_SECRET_KEY=pamacisecret123
+export PAMA_TEST_SMTP_ADDR='127.0.0.1:$SMTP_PORT'
+export PAMA_TEST_MAILPIT_URL='http://127.0.0.1:$MAILPIT_PORT'
 ENV
 echo "services: up; environment in $STATE/env"

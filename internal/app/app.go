@@ -5,16 +5,23 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
+	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"golang.org/x/crypto/acme"
+	"golang.org/x/crypto/acme/autocert"
 
 	"github.com/pamateam/pama/internal/attachment"
 	"github.com/pamateam/pama/internal/backlog"
@@ -25,7 +32,10 @@ import (
 	"github.com/pamateam/pama/internal/mail"
 	"github.com/pamateam/pama/internal/notification"
 	"github.com/pamateam/pama/internal/oidc"
+	"github.com/pamateam/pama/internal/onboard"
 	"github.com/pamateam/pama/internal/product"
+	"github.com/pamateam/pama/internal/realtime"
+	"github.com/pamateam/pama/internal/route"
 	"github.com/pamateam/pama/internal/sprint"
 	"github.com/pamateam/pama/internal/sqlstore"
 	"github.com/pamateam/pama/internal/team"
@@ -39,10 +49,15 @@ type App struct {
 	Identity *identity.Service
 	Teams    *team.Service
 	Products *product.Service
+	Realtime *realtime.Hub
 	OIDC     *oidc.Provider
 	External *oidc.External
 	Backlog  *backlog.Service
 	Sprints  *sprint.Service
+	Onboard  *onboard.Service
+	Routes   *route.Table
+	// Certs issues and renews TLS certificates when --tls is acme; nil otherwise.
+	Certs    *autocert.Manager
 	Comments *comment.Service
 	// Notifications are members' inboxes.
 	Notifications *notification.Service
@@ -147,6 +162,44 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		return nil, err
 	}
 
+	a.Routes = route.New(store, route.Config{PublicURL: cfg.PublicURL(), BaseDomain: cfg.BaseDomain})
+	a.Onboard = onboard.NewService(store, a.Identity, a.Teams, onboard.Config{
+		CaptchaBits:          cfg.CaptchaBits,
+		StartsPerIPPerHour:   cfg.WizardStartsPerHour,
+		SpacesPerEmailPerDay: cfg.WizardSpacesPerDay,
+	}, log.With("component", "onboard"))
+	if cfg.TLS == "acme" {
+		a.Certs, err = newCertManager(cfg, store, a.Routes)
+		if err != nil {
+			store.Close()
+			return nil, err
+		}
+	}
+	router := realtime.NewRouter()
+	router.SetItemProduct(func(ctx context.Context, teamID, itemID string) (string, error) {
+		it, err := store.Item(ctx, teamID, itemID)
+		return it.ProductID, err
+	})
+	hub, err := realtime.New(realtime.Config{
+		Logger:   log.With("component", "realtime"),
+		Router:   router,
+		Auth:     a.Identity,
+		Teams:    a.Teams,
+		Outbox:   store,
+		RedisURL: cfg.RedisURL,
+		Metrics:  a.Registry,
+	})
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	store.SetOnCommit(hub.OnCommit)
+	if err := hub.Run(ctx); err != nil {
+		store.Close()
+		return nil, err
+	}
+	a.Realtime = hub
+
 	a.Server = httpapi.New(httpapi.Deps{
 		Logger:   log.With("component", "http"),
 		Identity: a.Identity,
@@ -165,12 +218,17 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		Metrics:       a.Registry,
 		Gatherer:      a.Registry,
 		Web:           webHandler(),
+		Site:          siteHandler(),
+		Onboard:       a.Onboard,
+		Routes:        a.Routes,
+		Realtime:      hub.Handler(),
 		Options: httpapi.Options{
-			BaseURL:     cfg.PublicURL(),
-			SessionTTL:  cfg.SessionTTL,
-			AccountRate: httpapi.RateLimit{Rate: cfg.AccountRate, Burst: int(cfg.AccountRate * 4)},
-			TeamRate:    httpapi.RateLimit{Rate: cfg.TeamRate, Burst: int(cfg.TeamRate * 3)},
-			IPRate:      httpapi.RateLimit{Rate: cfg.IPRate, Burst: int(cfg.IPRate * 4)},
+			CookieDomain: cookieDomain(cfg),
+			BaseURL:      cfg.PublicURL(),
+			SessionTTL:   cfg.SessionTTL,
+			AccountRate:  httpapi.RateLimit{Rate: cfg.AccountRate, Burst: int(cfg.AccountRate * 4)},
+			TeamRate:     httpapi.RateLimit{Rate: cfg.TeamRate, Burst: int(cfg.TeamRate * 3)},
+			IPRate:       httpapi.RateLimit{Rate: cfg.IPRate, Burst: int(cfg.IPRate * 4)},
 		},
 	})
 	return a, nil
@@ -202,31 +260,151 @@ func newMailer(cfg config.Config, log *slog.Logger) (interface {
 func (a *App) Handler() http.Handler { return a.Server }
 
 // Serve accepts connections on ln until ctx ends, then stops accepting and
-// lets in-flight requests finish within the shutdown timeout.
+// lets in-flight requests finish within the shutdown timeout. With --tls
+// acme, ln serves HTTPS and a plain HTTP listener opens on --http-addr for
+// ACME challenges, domain verification and redirects to HTTPS.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{
-		Handler:           a.Server,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	if a.Certs == nil {
+		return a.ServeListeners(ctx, ln, nil)
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("app: serve: %w", err)
-	case <-ctx.Done():
+	httpLn, err := net.Listen("tcp", a.cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("app: listen on %s: %w", a.cfg.HTTPAddr, err)
 	}
-	a.log.Info("shutting down", "timeout", a.cfg.ShutdownTimeout.String())
-	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
-	defer cancel()
-	err := srv.Shutdown(sctx)
-	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
-		err = errors.Join(err, serr)
-	}
-	return err
+	a.log.Info("plain HTTP answers ACME challenges and redirects to HTTPS", "listen", httpLn.Addr().String())
+	return a.ServeListeners(ctx, ln, httpLn)
 }
 
-// Close releases storage.
-func (a *App) Close() error { return a.Store.Close() }
+// ServeListeners serves the app on ln (over TLS when Certs is set) and, if
+// httpLn is not nil, the plain HTTP side of TLS on httpLn, until ctx ends.
+func (a *App) ServeListeners(ctx context.Context, ln, httpLn net.Listener) error {
+	newServer := func(h http.Handler) *http.Server {
+		return &http.Server{
+			Handler:           h,
+			ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout:       2 * time.Minute,
+			ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+			BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		}
+	}
+	servers := []*http.Server{newServer(a.Server)}
+	listeners := []net.Listener{ln}
+	if a.Certs != nil {
+		listeners[0] = tls.NewListener(ln, a.Certs.TLSConfig())
+	}
+	if httpLn != nil {
+		servers = append(servers, newServer(a.plainHTTP()))
+		listeners = append(listeners, httpLn)
+	}
+	errc := make(chan error, len(servers))
+	for i, srv := range servers {
+		go func() { errc <- srv.Serve(listeners[i]) }()
+	}
+	var first error
+	select {
+	case first = <-errc:
+		first = fmt.Errorf("app: serve: %w", first)
+	case <-ctx.Done():
+		a.log.Info("shutting down", "timeout", a.cfg.ShutdownTimeout.String())
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+	defer cancel()
+	errs := []error{first}
+	for _, srv := range servers {
+		errs = append(errs, srv.Shutdown(sctx))
+	}
+	for range len(servers) - boolInt(first != nil) {
+		if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+			errs = append(errs, serr)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// plainHTTP is the handler of the plain HTTP listener beside TLS: ACME
+// HTTP-01 challenges, custom domain verification and health checks are
+// answered, everything else is redirected to HTTPS.
+func (a *App) plainHTTP() http.Handler {
+	redirect := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		if strings.HasPrefix(p, route.ProofPath) || p == "/healthz" || p == "/readyz" {
+			a.Server.ServeHTTP(w, r)
+			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			http.Error(w, "Use HTTPS.", http.StatusBadRequest)
+			return
+		}
+		host := route.Hostname(r.Host)
+		if _, port, err := net.SplitHostPort(a.cfg.Addr); err == nil && port != "443" && port != "" {
+			host = net.JoinHostPort(host, port)
+		}
+		http.Redirect(w, r, "https://"+host+r.URL.RequestURI(), http.StatusMovedPermanently)
+	})
+	if a.Certs == nil {
+		return redirect
+	}
+	return a.Certs.HTTPHandler(redirect)
+}
+
+// newCertManager sets up ACME: certificates on demand for the hosts the
+// route table knows, kept in the platform database for every node.
+func newCertManager(cfg config.Config, store *sqlstore.Store, routes *route.Table) (*autocert.Manager, error) {
+	client := &acme.Client{DirectoryURL: cfg.ACMEDirectory}
+	if cfg.ACMECAFile != "" {
+		pem, err := os.ReadFile(cfg.ACMECAFile)
+		if err != nil {
+			return nil, fmt.Errorf("app: --acme-ca-file: %w", err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("app: --acme-ca-file %s holds no PEM certificates", cfg.ACMECAFile)
+		}
+		client.HTTPClient = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
+			TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
+	}
+	return &autocert.Manager{
+		Prompt:     autocert.AcceptTOS,
+		Cache:      route.CertCache(store),
+		HostPolicy: routes.HostPolicy,
+		Email:      cfg.ACMEEmail,
+		Client:     client,
+	}, nil
+}
+
+// cookieDomain shares the session between the base domain and the spaces'
+// addresses under it, when the install's own host is the base domain or
+// under it.
+func cookieDomain(cfg config.Config) string {
+	if cfg.BaseDomain == "" {
+		return ""
+	}
+	u, err := url.Parse(cfg.PublicURL())
+	if err != nil {
+		return ""
+	}
+	host, base := strings.ToLower(u.Hostname()), strings.ToLower(cfg.BaseDomain)
+	if host == base || strings.HasSuffix(host, "."+base) {
+		return base
+	}
+	return ""
+}
+
+// Close disconnects real-time clients (they resume on another node, or on
+// this one when it is back), lets queued publications go out, and releases
+// storage.
+func (a *App) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+	defer cancel()
+	return errors.Join(a.Realtime.Close(ctx), a.Store.Close())
+}

@@ -29,9 +29,10 @@ type Config struct {
 	DatabaseURL string        `name:"database-url" env:"PAMA_DATABASE_URL" help:"PostgreSQL URL (postgres://...). Empty: SQLite files in the data directory." group:"Storage"`
 	TeamIdle    time.Duration `name:"team-idle" env:"PAMA_TEAM_IDLE" default:"2m" help:"Close a team space's SQLite file after this long unused." group:"Storage"`
 
-	S3              S3  `embed:"" prefix:"s3-" envprefix:"PAMA_S3_" group:"Files"`
-	AttachmentMaxMB int `name:"attachment-max-mb" env:"PAMA_ATTACHMENT_MAX_MB" default:"25" help:"Largest attachment, in MiB." group:"Files"`
-	TeamStorageMB   int `name:"team-storage-mb" env:"PAMA_TEAM_STORAGE_MB" default:"1024" help:"Attachment storage each team space may use, in MiB; 0 for no limit." group:"Files"`
+	RedisURL        string `name:"redis-url" env:"PAMA_REDIS_URL" help:"Redis URL (redis://host:port/db) for real-time fan-out, history, presence and locks across several nodes. Empty: in this process only." group:"Scale-out"`
+	S3              S3     `embed:"" prefix:"s3-" envprefix:"PAMA_S3_" group:"Files"`
+	AttachmentMaxMB int    `name:"attachment-max-mb" env:"PAMA_ATTACHMENT_MAX_MB" default:"25" help:"Largest attachment, in MiB." group:"Files"`
+	TeamStorageMB   int    `name:"team-storage-mb" env:"PAMA_TEAM_STORAGE_MB" default:"1024" help:"Attachment storage each team space may use, in MiB; 0 for no limit." group:"Files"`
 
 	SMTP SMTP `embed:"" prefix:"smtp-" envprefix:"PAMA_SMTP_" group:"Mail"`
 
@@ -45,6 +46,17 @@ type Config struct {
 	AccountRate float64 `name:"rate-account" env:"PAMA_RATE_ACCOUNT" default:"50" help:"Requests a second allowed per account (bursts of 4x)." group:"Limits"`
 	TeamRate    float64 `name:"rate-team" env:"PAMA_RATE_TEAM" default:"200" help:"Requests a second allowed per team space (bursts of 3x)." group:"Limits"`
 	IPRate      float64 `name:"rate-ip" env:"PAMA_RATE_IP" default:"10" help:"Requests a second allowed per address without sign-in (bursts of 4x)." group:"Limits"`
+
+	BaseDomain    string `name:"base-domain" env:"PAMA_BASE_DOMAIN" help:"Serve each team space at <address>.<base domain> (point a wildcard DNS record at Pama). Empty: one domain, spaces at /t/<address>." group:"Routing"`
+	TLS           string `name:"tls" env:"PAMA_TLS" default:"off" enum:"off,acme" help:"off, or acme: serve HTTPS on --addr with certificates from an ACME CA (Let's Encrypt by default), issued on demand for known hosts only." group:"Routing"`
+	HTTPAddr      string `name:"http-addr" env:"PAMA_HTTP_ADDR" default:":80" help:"With --tls acme: the plain HTTP listener that answers ACME HTTP-01 challenges and domain verification, and redirects everything else to HTTPS." group:"Routing"`
+	ACMEDirectory string `name:"acme-directory" env:"PAMA_ACME_DIRECTORY" default:"https://acme-v02.api.letsencrypt.org/directory" help:"The ACME CA's directory URL." group:"Routing"`
+	ACMEEmail     string `name:"acme-email" env:"PAMA_ACME_EMAIL" help:"Contact address given to the ACME CA (expiry notices)." group:"Routing"`
+	ACMECAFile    string `name:"acme-ca-file" env:"PAMA_ACME_CA_FILE" help:"PEM file of extra roots to trust when talking to the ACME CA (a private CA)." group:"Routing"`
+
+	CaptchaBits         int `name:"captcha-bits" env:"PAMA_CAPTCHA_BITS" default:"18" help:"Proof-of-work difficulty of the wizard's captcha for a quiet client, in bits (8 to 26); it rises for busy addresses." group:"Onboarding"`
+	WizardStartsPerHour int `name:"wizard-starts-per-hour" env:"PAMA_WIZARD_STARTS_PER_HOUR" default:"10" help:"Wizards one client address may start per hour." group:"Onboarding"`
+	WizardSpacesPerDay  int `name:"wizard-spaces-per-day" env:"PAMA_WIZARD_SPACES_PER_DAY" default:"3" help:"Team spaces one account may create with the wizard per day." group:"Onboarding"`
 
 	ShutdownTimeout time.Duration `name:"shutdown-timeout" env:"PAMA_SHUTDOWN_TIMEOUT" default:"15s" help:"How long to let in-flight requests finish on shutdown." group:"Server"`
 }
@@ -95,6 +107,12 @@ func (c *Config) Validate() error {
 			bad("--database-url / PAMA_DATABASE_URL", "must be a postgres:// URL")
 		}
 	}
+	if c.RedisURL != "" {
+		u, err := url.Parse(c.RedisURL)
+		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+			bad("--redis-url / PAMA_REDIS_URL", "must be a redis:// or rediss:// URL with a host (for example redis://127.0.0.1:6379/0)")
+		}
+	}
 	if c.TeamIdle < time.Second {
 		bad("--team-idle / PAMA_TEAM_IDLE", "must be at least 1s")
 	}
@@ -143,6 +161,33 @@ func (c *Config) Validate() error {
 	}
 	if _, err := c.ExternalProviders(); err != nil {
 		bad("--oidc-providers / PAMA_OIDC_PROVIDERS", "%v", err)
+	}
+	if c.BaseDomain != "" && !domainName.MatchString(strings.ToLower(c.BaseDomain)) {
+		bad("--base-domain / PAMA_BASE_DOMAIN", "%q is not a domain name like pama.example.com", c.BaseDomain)
+	}
+	switch c.TLS {
+	case "", "off":
+	case "acme":
+		if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil || port == "" {
+			bad("--http-addr / PAMA_HTTP_ADDR", "%q is not host:port (for example :80)", c.HTTPAddr)
+		}
+		if u, err := url.Parse(c.ACMEDirectory); err != nil || u.Scheme != "https" || u.Host == "" {
+			bad("--acme-directory / PAMA_ACME_DIRECTORY", "%q is not an https:// URL", c.ACMEDirectory)
+		}
+		if c.BaseURL != "" && !strings.HasPrefix(c.BaseURL, "https://") {
+			bad("--base-url / PAMA_BASE_URL", "must be https:// when --tls is acme")
+		}
+	default:
+		bad("--tls / PAMA_TLS", "must be off or acme")
+	}
+	if c.CaptchaBits < 8 || c.CaptchaBits > 26 {
+		bad("--captcha-bits / PAMA_CAPTCHA_BITS", "must be from 8 to 26")
+	}
+	if c.WizardStartsPerHour < 1 {
+		bad("--wizard-starts-per-hour / PAMA_WIZARD_STARTS_PER_HOUR", "must be at least 1")
+	}
+	if c.WizardSpacesPerDay < 1 {
+		bad("--wizard-spaces-per-day / PAMA_WIZARD_SPACES_PER_DAY", "must be at least 1")
 	}
 	if c.OIDCKeyRotation != 0 && c.OIDCKeyRotation < 24*time.Hour {
 		bad("--oidc-key-rotation / PAMA_OIDC_KEY_ROTATION", "must be 0 (off) or at least 24h")
@@ -203,6 +248,8 @@ func (c *Config) ExternalProviders() ([]OIDCProvider, error) {
 }
 
 var providerID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
+
+var domainName = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 
 // PublicURL returns BaseURL, or the local address when it is not set.
 func (c *Config) PublicURL() string {

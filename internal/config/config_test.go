@@ -44,6 +44,14 @@ func TestValidateNamesEverySettingThatIsWrong(t *testing.T) {
 		{"s3 keys without endpoint", func(c *config.Config) { c.S3.SecretKey = "b" }, []string{"--s3-endpoint"}},
 		{"no attachment size", func(c *config.Config) { c.AttachmentMaxMB = 0 }, []string{"--attachment-max-mb"}},
 		{"negative quota", func(c *config.Config) { c.TeamStorageMB = -1 }, []string{"--team-storage-mb"}},
+		{"bad base domain", func(c *config.Config) { c.BaseDomain = "pama_example.com" }, []string{"--base-domain"}},
+		{"unknown tls mode", func(c *config.Config) { c.TLS = "self" }, []string{"--tls"}},
+		{"acme over http", func(c *config.Config) {
+			c.TLS, c.BaseURL, c.HTTPAddr, c.ACMEDirectory = "acme", "http://pama.example.com", "80", "http://ca.example.com/dir"
+		}, []string{"--base-url", "--http-addr", "--acme-directory"}},
+		{"captcha too hard", func(c *config.Config) { c.CaptchaBits = 40 }, []string{"--captcha-bits"}},
+		{"no wizards", func(c *config.Config) { c.WizardStartsPerHour, c.WizardSpacesPerDay = 0, 0 },
+			[]string{"--wizard-starts-per-hour", "--wizard-spaces-per-day"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

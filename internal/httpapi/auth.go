@@ -183,7 +183,7 @@ func writeProblem(w http.ResponseWriter, p *Problem) {
 // sessionCookieFor returns the cookie that carries a new session.
 func (s *Server) sessionCookieFor(token string, ttl time.Duration) http.Cookie {
 	return http.Cookie{
-		Name: sessionCookie, Value: token, Path: "/",
+		Name: sessionCookie, Value: token, Path: "/", Domain: s.deps.Options.CookieDomain,
 		MaxAge:   int(ttl.Seconds()),
 		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode,
 	}
@@ -191,6 +191,6 @@ func (s *Server) sessionCookieFor(token string, ttl time.Duration) http.Cookie {
 
 // clearedSessionCookie removes the session cookie.
 func (s *Server) clearedSessionCookie() http.Cookie {
-	return http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
+	return http.Cookie{Name: sessionCookie, Value: "", Path: "/", Domain: s.deps.Options.CookieDomain, MaxAge: -1,
 		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode}
 }

@@ -115,4 +115,6 @@ func (s *Server) routes() {
 	s.commentRoutes()
 	s.notificationRoutes()
 	s.attachmentRoutes()
+	s.startRoutes()
+	s.domainRoutes()
 }

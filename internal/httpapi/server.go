@@ -27,7 +27,9 @@ import (
 	"github.com/pamateam/pama/internal/identity"
 	"github.com/pamateam/pama/internal/notification"
 	"github.com/pamateam/pama/internal/oidc"
+	"github.com/pamateam/pama/internal/onboard"
 	"github.com/pamateam/pama/internal/product"
+	"github.com/pamateam/pama/internal/route"
 	"github.com/pamateam/pama/internal/sprint"
 	"github.com/pamateam/pama/internal/team"
 )
@@ -63,7 +65,15 @@ type Deps struct {
 	Web http.Handler
 	// Realtime serves the real-time connection at /api/v1/realtime; nil leaves it out.
 	Realtime http.Handler
-	Options  Options
+	// Onboard runs the wizard at /api/v1/start; nil leaves it out.
+	Onboard *onboard.Service
+	// Routes is the live route table: team hosts, /t/<address>, custom
+	// domains; nil serves every host as the main one.
+	Routes *route.Table
+	// Site is the public site served at / to visitors who are not signed
+	// in; nil serves the web app there too.
+	Site    http.Handler
+	Options Options
 }
 
 // Options tune the server.
@@ -77,6 +87,9 @@ type Options struct {
 	// TrustedOrigins may make cross-origin state-changing requests (for
 	// example a separately hosted web app). Same-origin requests always may.
 	TrustedOrigins []string
+	// CookieDomain, when set, is the Domain of the session cookie, so that
+	// one sign-in reaches every <address>.<base domain>.
+	CookieDomain string
 }
 
 // RateLimit is a token bucket: Rate requests a second, bursts up to Burst.
@@ -151,9 +164,17 @@ func New(deps Deps) *Server {
 	} else {
 		s.mux.Handle("/", http.NotFoundHandler())
 	}
+	if deps.Site != nil {
+		s.mux.HandleFunc("GET /{$}", s.home)
+	}
+	if deps.Routes != nil {
+		s.mux.HandleFunc("GET /t/{slug}", s.teamPath)
+		s.mux.HandleFunc("GET /t/{slug}/{rest...}", s.teamPath)
+		s.mux.HandleFunc("GET "+route.ProofPath+"{token}", s.domainProof)
+	}
 
 	s.handler = s.withRequestID(s.withRecover(s.withLog(s.withSecurityHeaders(
-		s.withCrossOrigin(s.metrics.wrap(s.mux))))))
+		s.withCrossOrigin(s.metrics.wrap(s.withHosts(s.mux)))))))
 	return s
 }
 

@@ -130,6 +130,9 @@ func (s *Server) teamRoutes() {
 		if err != nil {
 			return nil, err
 		}
+		if s.deps.Routes != nil {
+			s.deps.Routes.Forget(c.Team.Slug)
+		}
 		out := &createTeamResponse{Status: http.StatusCreated}
 		out.Body.Team = teamView{Team: c.Team, Role: team.RoleOwner}
 		out.Body.FirstProduct = c.Product

@@ -24,7 +24,10 @@ func tenantFixtures(t *testing.T, env *apptest.Env, alice *apptest.Client, teamA
 	r.JSON(t, &inv)
 	work := backlogFixtures(t, alice, teamA.ID, productA.ID)
 	talk := discussionFixtures(t, env, alice, teamA.ID, work.item)
+	r = alice.Do(t, "POST", "/api/v1/teams/"+teamA.ID+"/domains", map[string]string{"domain": "alpha.example.org"})
+	mustStatus(t, r, http.StatusCreated, "add a custom domain to team A")
 	return map[string]string{
+		"domain":       "alpha.example.org",
 		"comment":      talk.comment,
 		"notification": talk.notification,
 		"attachment":   talk.attachment,
@@ -172,7 +175,7 @@ func walkTenants(t *testing.T, env *apptest.Env) {
 	join(t, env, bob, teamB.ID, "bravo-member@example.com", "member")
 
 	secrets := []string{teamA.ID, teamA.Slug, teamA.Name, productA.ID, productA.Key, productA.Name,
-		alice.Account.ID, alice.Account.Email, fixtures["invitation"], "alpha-invitee@example.com"}
+		alice.Account.ID, alice.Account.Email, fixtures["invitation"], "alpha-invitee@example.com", fixtures["domain"]}
 	checkNoLeak := func(op walkOp, path string, r *apptest.Response) {
 		t.Helper()
 		body := string(r.Body)

@@ -175,6 +175,10 @@ type CreateInput struct {
 	Name         string
 	Slug         string
 	FirstProduct *product.Draft // optional
+	// Deck and CustomDeck choose the estimation deck; empty Deck keeps the
+	// default (Fibonacci).
+	Deck       Deck
+	CustomDeck []string
 }
 
 // Create makes a team space with accountID as its owner and, if asked, its
@@ -198,6 +202,19 @@ func (s *Service) Create(ctx context.Context, accountID string, in CreateInput) 
 		}
 		first = &product.Product{Key: d.Key, Name: d.Name, Description: d.Description}
 	}
+	settings := DefaultSettings(name)
+	if in.Deck != "" || in.CustomDeck != nil {
+		patch := SettingsPatch{CustomDeck: in.CustomDeck}
+		if in.Deck != "" {
+			patch.Deck = &in.Deck
+		}
+		set, err := patch.Apply(settings)
+		var fes errkind.FieldErrors
+		if errors.As(err, &fes) {
+			errs = append(errs, fes...)
+		}
+		settings = set
+	}
 	if err := errs.Err(); err != nil {
 		return Created{}, err
 	}
@@ -207,7 +224,7 @@ func (s *Service) Create(ctx context.Context, accountID string, in CreateInput) 
 		return Created{}, ErrTooManyTeams
 	}
 	c, err := s.store.CreateTeam(ctx, NewTeam{Slug: slug, Name: name, CreatedBy: accountID,
-		Settings: DefaultSettings(name), FirstProduct: first})
+		Settings: settings, FirstProduct: first})
 	if err != nil {
 		return Created{}, err
 	}

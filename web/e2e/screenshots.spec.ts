@@ -92,6 +92,27 @@ describe.skipIf(!enabled)('screenshots', () => {
       await shot(signIn, `${device}-welcome`);
       await guest.close();
 
+      // The public site and the wizard, as a newcomer sees them.
+      const newcomer = await newContext(browser, { viewport });
+      const site = await newcomer.newPage();
+      await site.goto('/');
+      await site.getByRole('link', { name: 'Start a team space' }).first().waitFor();
+      await shot(site, `${device}-site`);
+      await site.getByRole('link', { name: 'Start a team space' }).first().click();
+      const founder = `kai.tanaka+${device}@example.com`;
+      await site.getByLabel('Your email address').fill(founder);
+      await site.getByRole('status').filter({ hasText: 'Check passed' }).waitFor({ timeout: 30_000 });
+      await shot(site, `${device}-start`);
+      await site.getByRole('button', { name: 'Email me a code' }).click();
+      await site.getByLabel('Code from the email').fill(await codeFor(founder));
+      await site.getByLabel('Team name').fill('Sea Otters');
+      await site.getByText(/sea-otters is free/).waitFor();
+      await site.getByRole('button', { name: 'Next' }).click();
+      await site.getByLabel('Product name').fill('Otter notes');
+      await site.getByLabel('Modified Fibonacci').check();
+      await shot(site, `${device}-start-product`);
+      await newcomer.close();
+
       // Ana, in three teams with one invitation waiting.
       const ctx = await newContext(browser, { viewport });
       await ctx.addCookies(ana.cookies);

@@ -3,7 +3,8 @@
 # data dir, then stops the server:
 #   web/e2e/serve.sh bin/pama npm --prefix web run e2e
 # The command gets PAMA_E2E_URL (the server) and PAMA_E2E_DATA (its data dir,
-# whose outbox/ holds the mail it sent). With PAMA_E2E_SEED=demo the data dir
+# whose outbox/ holds the mail it sent) and PAMA_E2E_BIN (the binary, for
+# tests that start a pama of their own). With PAMA_E2E_SEED=demo the data dir
 # starts with the demo team space (`pama seed --demo`).
 set -euo pipefail
 bin=$(realpath "$1")
@@ -40,7 +41,7 @@ fi
 echo "pama is serving on http://$addr (data in $data)"
 
 status=0
-PAMA_E2E_URL="http://$addr" PAMA_E2E_DATA="$data" "$@" || status=$?
+PAMA_E2E_URL="http://$addr" PAMA_E2E_DATA="$data" PAMA_E2E_BIN="$bin" "$@" || status=$?
 if [ "$status" -ne 0 ]; then
   echo "--- last lines of the server log ---"
   tail -n 60 "$log"

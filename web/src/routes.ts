@@ -9,6 +9,7 @@ export type RouteName =
   | 'sign-in'
   | 'invite'
   | 'new-team'
+  | 'start'
   | 'account'
   | 'team'
   | 'backlog'
@@ -41,6 +42,7 @@ export const routes: Route[] = [
   { name: 'home', pattern: '/', access: 'signed-in', load: () => import('./screens/Home.svelte') },
   { name: 'sign-in', pattern: '/sign-in', access: 'guest', bare: true, load: () => import('./screens/SignIn.svelte') },
   { name: 'invite', pattern: '/invite/:token', access: 'any', bare: true, load: () => import('./screens/Invite.svelte') },
+  { name: 'start', pattern: '/start', access: 'any', bare: true, load: () => import('./screens/Start.svelte') },
   { name: 'new-team', pattern: '/teams/new', access: 'signed-in', load: () => import('./screens/NewTeam.svelte') },
   { name: 'account', pattern: '/account', access: 'signed-in', load: () => import('./screens/Account.svelte') },
   { name: 'team', pattern: '/:team', access: 'signed-in', team: true, load: () => import('./screens/TeamHome.svelte') },

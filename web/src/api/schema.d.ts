@@ -4,6 +4,52 @@
  */
 
 export interface paths {
+    "/api/v1/admin/domains": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every custom domain
+         * @description Operators only (accounts named in `--operators`); others get 403.
+         */
+        get: operations["admin-list-domains"];
+        put?: never;
+        /**
+         * Give a space a custom domain
+         * @description Like add-team-domain for any space; `verified` skips the check.
+         *
+         *     Operators only (accounts named in `--operators`); others get 403.
+         */
+        post: operations["admin-add-domain"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/domains/{domain}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove any custom domain
+         * @description Operators only (accounts named in `--operators`); others get 403.
+         */
+        delete: operations["admin-remove-domain"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/oidc/clients": {
         parameters: {
             query?: never;
@@ -611,6 +657,184 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The running wizard
+         * @description The wizard this browser started (by its cookie), at the step to show. 404 when none runs.
+         */
+        get: operations["get-wizard"];
+        put?: never;
+        /**
+         * Start creating a team space
+         * @description Starts the wizard and sets its cookie. A wizard already running in this browser is returned instead (200) unless `restart` is set. Signed-in people skip the email, captcha and code steps. An address may start a limited number of wizards an hour (429 with Retry-After).
+         */
+        post: operations["start-wizard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/start/challenge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A captcha challenge
+         * @description A proof-of-work puzzle: find a nonce such that SHA-256(salt || nonce as 8 big-endian bytes) starts with `bits` zero bits, and send it with the token to submit-wizard-email. Each challenge works once, until it expires. Addresses that ask for many get harder puzzles.
+         */
+        get: operations["get-wizard-challenge"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/start/code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign in with the emailed code
+         * @description A right code signs in (creating the account the first time) and starts a browser session.
+         */
+        post: operations["submit-wizard-code"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/start/code/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send the code again */
+        post: operations["resend-wizard-code"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/start/email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give the address and the captcha
+         * @description Checks the captcha, then emails a sign-in code to the address (codes are throttled per address).
+         */
+        post: operations["submit-wizard-email"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/start/finish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create the team space
+         * @description Creates the space with its first product and deck, live at once at its address, and sends the invitations. If the address was taken meanwhile, the wizard goes back to the team step and the answer is 409 naming `slug`. An account may create a limited number of spaces a day (429).
+         */
+        post: operations["finish-wizard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/start/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Say who to invite
+         * @description Up to 20 people, each with a role; they are invited when the space is created. An empty list is fine.
+         */
+        post: operations["submit-wizard-invitations"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/start/product": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Name the first product and choose the estimation deck */
+        post: operations["submit-wizard-product"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/start/team": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Name the team and choose its address
+         * @description The address must be valid and free now (check it as it is typed with check-slug); it is claimed when the space is created. Needs the session the code step started.
+         */
+        post: operations["submit-wizard-team"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/teams": {
         parameters: {
             query?: never;
@@ -825,6 +1049,74 @@ export interface paths {
         get: operations["comment-history"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/domains": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A team's custom domains
+         * @description Needs the `team.manage` permission in the team (see docs/roles.md).
+         */
+        get: operations["list-team-domains"];
+        put?: never;
+        /**
+         * Add a custom domain
+         * @description Claims the domain for the space, pending verification. Point its DNS at this install, then call verify-team-domain: Pama asks http://<domain>/.well-known/pama-domain/<token> and, when it answers itself, the domain serves the space, with a TLS certificate issued on first use when TLS is on. At most 5 per space.
+         *
+         *     Needs the `team.manage` permission in the team (see docs/roles.md).
+         */
+        post: operations["add-team-domain"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/domains/{domain}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a custom domain
+         * @description Needs the `team.manage` permission in the team (see docs/roles.md).
+         */
+        delete: operations["remove-team-domain"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/domains/{domain}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify a custom domain
+         * @description Asks the domain for its token over HTTP (port 80). Success makes it serve the space at once; a failure gets 422 naming `domain` and saying what went wrong, and is recorded as last_error.
+         *
+         *     Needs the `team.manage` permission in the team (see docs/roles.md).
+         */
+        post: operations["verify-team-domain"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1684,6 +1976,24 @@ export interface components {
             /** @description Pass as cursor for the next page; absent on the last */
             next_cursor?: string;
         };
+        AddDomainRequestBody: {
+            /**
+             * @description A domain whose DNS (A/AAAA or CNAME) points at this install
+             * @example board.example.org
+             */
+            domain: string;
+        };
+        AdminAddDomainRequestBody: {
+            /** @example board.example.org */
+            domain: string;
+            /**
+             * @description Team space id or address
+             * @example blue-whales
+             */
+            team: string;
+            /** @description Mark it verified without a check (the operator vouches for it) */
+            verified?: boolean;
+        };
         Attachment: {
             /** @description The comment it is attached to; absent when attached to the item */
             comment_id?: string;
@@ -1767,6 +2077,19 @@ export interface components {
             ceremony: string;
             /** @description Options for navigator.credentials.create() or .get(): {"publicKey": {...}} with binary fields base64url-encoded */
             options: unknown;
+        };
+        Challenge: {
+            /**
+             * Format: int64
+             * @description Leading zero bits SHA-256(salt || nonce) must have
+             */
+            bits: number;
+            /** Format: date-time */
+            expires_at: string;
+            /** @description Hex bytes hashed before the nonce */
+            salt: string;
+            /** @description The signed challenge; send it back with the nonce */
+            token: string;
         };
         Change: {
             after?: unknown;
@@ -2057,6 +2380,34 @@ export interface components {
             /** @example A user can sign in with an emailed code */
             text: string;
         };
+        DomainView: {
+            /**
+             * Format: date-time
+             * @description When verification was last tried
+             */
+            checked_at?: string;
+            /** Format: date-time */
+            created_at: string;
+            created_by: string;
+            /** @example board.example.org */
+            domain: string;
+            /** @description Why the last verification failed */
+            last_error?: string;
+            /** @description Pama answers the token here once the domain's DNS points at this install; verification asks it */
+            proof_url: string;
+            team_id: string;
+            /** @description The verification token: Pama answers it at http://<domain>/.well-known/pama-domain/<token> */
+            token: string;
+            verified: boolean;
+            /**
+             * Format: date-time
+             * @description When the domain was verified; empty while pending
+             */
+            verified_at?: string;
+        };
+        DomainsResponseBody: {
+            domains: components["schemas"]["DomainView"][] | null;
+        };
         Entry: {
             /**
              * @description created, updated, deleted or a domain verb such as moved
@@ -2214,6 +2565,21 @@ export interface components {
             email: string;
             /**
              * @description The role the person gets on accepting; only owners may invite owners
+             * @example member
+             * @enum {string}
+             */
+            role: "owner" | "admin" | "product_owner" | "scrum_master" | "member" | "observer";
+        };
+        InviteResult: {
+            email: string;
+            /** @description Why it was not sent */
+            error?: string;
+            sent: boolean;
+        };
+        Invitee: {
+            /** @example grace@example.com */
+            email: string;
+            /**
              * @example member
              * @enum {string}
              */
@@ -2625,6 +2991,12 @@ export interface components {
             /** Format: int64 */
             version: number;
         };
+        ProductDraft: {
+            /** @example WWA */
+            key: string;
+            /** @example Whale watch app */
+            name: string;
+        };
         ProductsResponseBody: {
             /** @description Pass as cursor for the next page; absent on the last */
             next_cursor?: string;
@@ -2819,6 +3191,10 @@ export interface components {
             /** Format: int64 */
             version: number;
         };
+        StartWizardRequestBody: {
+            /** @description Start over even if a wizard is running in this browser */
+            restart?: boolean;
+        };
         Status: {
             /** @enum {string} */
             category: "todo" | "in_progress" | "done";
@@ -2845,6 +3221,12 @@ export interface components {
         };
         StatusesResponseBody: {
             statuses: components["schemas"]["Status"][] | null;
+        };
+        TeamDraft: {
+            /** @example Blue Whales */
+            name: string;
+            /** @example blue-whales */
+            slug: string;
         };
         TeamUnread: {
             name: string;
@@ -3060,6 +3442,110 @@ export interface components {
             message: string;
             status_id?: string;
         };
+        WizardCodeRequestBody: {
+            /**
+             * @description The 6 digits from the email
+             * @example 123456
+             */
+            code: string;
+        };
+        WizardCodeSentResponseBody: {
+            /** Format: int64 */
+            expires_in_seconds: number;
+            /** Format: int64 */
+            resend_after_seconds: number;
+            wizard: components["schemas"]["WizardView"];
+        };
+        WizardEmailRequestBody: {
+            /** @description The token of a challenge from get-wizard-challenge */
+            captcha_token: string;
+            /**
+             * @description Where to send the code
+             * @example ana@example.com
+             */
+            email: string;
+            /**
+             * Format: int64
+             * @description A number such that SHA-256(salt || nonce as 8 big-endian bytes) has the challenge's leading zero bits
+             */
+            nonce: number;
+        };
+        WizardFinishResponseBody: {
+            first_product?: components["schemas"]["Product"];
+            invitations: components["schemas"]["InviteResult"][] | null;
+            team: components["schemas"]["TeamView"];
+            wizard: components["schemas"]["WizardView"];
+        };
+        WizardInvitationsRequestBody: {
+            /** @description Up to 20 people; may be empty */
+            invitations: components["schemas"]["Invitee"][] | null;
+        };
+        WizardProductRequestBody: {
+            /** @description Cards of the custom deck: up to 20, each 1 to 8 characters */
+            custom_deck?: string[] | null;
+            /**
+             * @example fibonacci
+             * @enum {string}
+             */
+            deck?: "fibonacci" | "modified_fibonacci" | "tshirt" | "powers_of_two" | "custom";
+            /**
+             * @description 2 to 10 upper-case letters and digits, starting with a letter
+             * @example WWA
+             */
+            key: string;
+            /** @example Whale watch app */
+            name: string;
+        };
+        WizardSignedInResponseBody: {
+            new_account: boolean;
+            wizard: components["schemas"]["WizardView"];
+        };
+        WizardTeamRequestBody: {
+            /** @example Blue Whales */
+            name: string;
+            /**
+             * @description The space's address
+             * @example blue-whales
+             */
+            slug: string;
+        };
+        WizardView: {
+            /** @description Where the new space lives, once created */
+            address?: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description Cards of the custom deck */
+            custom_deck: string[] | null;
+            /**
+             * @description The estimation deck
+             * @enum {string}
+             */
+            deck: "fibonacci" | "modified_fibonacci" | "tshirt" | "powers_of_two" | "custom";
+            /** @description The address the code went to */
+            email?: string;
+            /**
+             * Format: date-time
+             * @description After this the wizard starts over
+             */
+            expires_at: string;
+            /** @description The people to invite when the space is created */
+            invitations: components["schemas"]["Invitee"][] | null;
+            product: components["schemas"]["ProductDraft"];
+            /**
+             * @description The step to show
+             * @enum {string}
+             */
+            step: "email" | "code" | "team" | "product" | "invite" | "review" | "done";
+            team: components["schemas"]["TeamDraft"];
+            /** @description The new space, once created */
+            team_id?: string;
+            /** @description The new space's address, once created */
+            team_slug?: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int64 */
+            version: number;
+        };
     };
     responses: never;
     parameters: never;
@@ -3069,6 +3555,223 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    "admin-list-domains": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DomainsResponseBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "admin-add-domain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AdminAddDomainRequestBody"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DomainView"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "admin-remove-domain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                domain: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
     "list-oidc-clients": {
         parameters: {
             query?: never;
@@ -5391,6 +6094,549 @@ export interface operations {
             };
         };
     };
+    "get-wizard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: {
+                /** @description The wizard's token, set by start-wizard */
+                pama_wizard?: string;
+            };
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WizardView"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "start-wizard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: {
+                /** @description The wizard's token, set by start-wizard */
+                pama_wizard?: string;
+            };
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartWizardRequestBody"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WizardView"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "get-wizard-challenge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Challenge"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "submit-wizard-code": {
+        parameters: {
+            query?: never;
+            header?: {
+                "User-Agent"?: string;
+            };
+            path?: never;
+            cookie?: {
+                /** @description The wizard's token, set by start-wizard */
+                pama_wizard?: string;
+            };
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WizardCodeRequestBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WizardSignedInResponseBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "resend-wizard-code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: {
+                /** @description The wizard's token, set by start-wizard */
+                pama_wizard?: string;
+            };
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WizardCodeSentResponseBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "submit-wizard-email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: {
+                /** @description The wizard's token, set by start-wizard */
+                pama_wizard?: string;
+            };
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WizardEmailRequestBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WizardCodeSentResponseBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "finish-wizard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: {
+                /** @description The wizard's token, set by start-wizard */
+                pama_wizard?: string;
+            };
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WizardFinishResponseBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "submit-wizard-invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: {
+                /** @description The wizard's token, set by start-wizard */
+                pama_wizard?: string;
+            };
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WizardInvitationsRequestBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WizardView"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "submit-wizard-product": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: {
+                /** @description The wizard's token, set by start-wizard */
+                pama_wizard?: string;
+            };
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WizardProductRequestBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WizardView"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "submit-wizard-team": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: {
+                /** @description The wizard's token, set by start-wizard */
+                pama_wizard?: string;
+            };
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WizardTeamRequestBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WizardView"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
     "list-my-teams": {
         parameters: {
             query?: {
@@ -6545,6 +7791,327 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ActivityPageBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "list-team-domains": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DomainsResponseBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "add-team-domain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddDomainRequestBody"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DomainView"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "remove-team-domain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+                domain: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "verify-team-domain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+                domain: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DomainView"];
                 };
             };
             /** @description Unauthorized */

@@ -78,7 +78,7 @@ async function shell(req: Request): Promise<Response> {
   try {
     return await fetch(req);
   } catch (err) {
-    const hit = await caches.match('/', { cacheName: shellCache });
+    const hit = await caches.match('/sign-in', { cacheName: shellCache });
     if (hit) return hit;
     throw err;
   }
