@@ -8,6 +8,7 @@ import { request, type APIRequestContext, type Browser, type BrowserContext, typ
 import { apiHas, axeViolations, baseURL, codeFor, launch, mails, newContext, overflowX, phone, uniqueEmail, waitFor } from './helpers';
 
 const ready = (await apiHas('get', '/api/v1/teams/{team}/products/{product}/board')) && (await apiHas('post', '/api/v1/teams/{team}/markdown/preview'));
+const live = ready && (await fetch(`${baseURL}/api/v1/realtime`)).status !== 404;
 
 let browser: Browser;
 beforeAll(async () => {
@@ -355,6 +356,45 @@ describe.skipIf(!ready)('settings', () => {
     await w.page.getByText('Nothing has been added yet.').waitFor();
     await expect(w.page.getByLabel('Title of the new item').count()).resolves.toBe(0);
     await w.ctx.close();
+  });
+});
+
+describe.skipIf(!live)('live', () => {
+  it('shows changes, presence and typing from another browser without a reload', async () => {
+    const owner = await person('quinn');
+    const dev = await person('rosa');
+    const { slug, items } = await space(owner, ['Live one', 'Live two']);
+    await join(owner, slug, dev, 'member');
+    const a = await browse(owner);
+    const b = await browse(dev);
+
+    // The backlog: a title changed and an item added elsewhere appear.
+    await b.page.goto(`/${slug}/backlog`);
+    await b.page.getByLabel('Title of WK-1').waitFor();
+    await waitFor(async () => ((await b.page.evaluate(() => document.querySelector('.slot .pill'))) === null ? true : undefined), 'no reconnecting pill');
+    await a.page.goto(`/${slug}/backlog`);
+    await a.page.getByLabel('Title of WK-1').fill('Live one, renamed');
+    await a.page.getByLabel('Title of WK-1').press('Enter');
+    await waitFor(async () => ((await b.page.getByLabel('Title of WK-1').inputValue()) === 'Live one, renamed' ? true : undefined), 'the rename to arrive');
+    await ok(owner.api.post(`/api/v1/teams/${slug}/products/WK/items`, { data: { kind: 'bug', title: 'Live three', position: { top: true } } }), 201);
+    await b.page.getByLabel('Title of WK-3').waitFor();
+    await expect(b.page.locator('[data-row] .key').first().textContent()).resolves.toBe('WK-3');
+
+    // The item: who else is here, and what they are typing.
+    const key = items[0]!.key;
+    await b.page.goto(`/${slug}/items/${key}`);
+    await b.page.getByRole('heading', { name: 'Description' }).waitFor();
+    await a.page.goto(`/${slug}/items/${key}`);
+    await b.page.getByLabel('Also looking at this item: Quinn').waitFor();
+    await a.page.getByRole('button', { name: 'Edit' }).click();
+    await a.page.getByRole('textbox', { name: 'Description' }).pressSequentially('Typed live');
+    await b.page.getByText('Quinn is editing the description').waitFor();
+    await b.page.getByLabel('Description as it is being typed').getByText('Typed live').waitFor();
+    await a.page.getByRole('button', { name: 'Save' }).click();
+    await b.page.locator('.prose').getByText('Typed live').waitFor();
+    await b.page.getByText('Quinn is editing the description').waitFor({ state: 'detached' });
+    await a.ctx.close();
+    await b.ctx.close();
   });
 });
 

@@ -47,6 +47,7 @@ export interface Transport {
   join(channel: string): void;
   leave(channel: string): void;
   publish?(channel: string, data: unknown): Promise<void>;
+  rpc?(method: string, data: unknown): Promise<unknown>;
 }
 
 export class Hub {
@@ -82,6 +83,16 @@ export class Hub {
   attach(t: Transport): void {
     this.transport = t;
     for (const c of this.handlers.keys()) t.join(c);
+  }
+
+  /** detach forgets the transport (on sign-out); handlers stay for the next one. */
+  detach(): void {
+    this.transport = null;
+  }
+
+  /** rpc calls a remote procedure (lock, unlock, locks) when connected. */
+  async rpc(method: string, data: unknown): Promise<unknown> {
+    return this.transport?.rpc?.(method, data);
   }
 
   /** live reports whether a connection is attached. */

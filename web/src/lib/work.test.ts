@@ -306,3 +306,18 @@ describe('dates', () => {
     expect(isoDate(new Date(2026, 0, 5))).toBe('2026-01-05');
   });
 });
+
+import { endpoint, presenceList } from './realtime';
+
+describe('realtime connection', () => {
+  it('connects to the server the page came from, securely when the page is', () => {
+    expect(endpoint({ protocol: 'https:', host: 'pama.example.com' })).toBe('wss://pama.example.com/api/v1/realtime');
+    expect(endpoint({ protocol: 'http:', host: '127.0.0.1:8080' })).toBe('ws://127.0.0.1:8080/api/v1/realtime');
+  });
+  it('lists presence per connection', () => {
+    expect(presenceList({ c1: { user: 'u1', client: 'c1' }, c2: { user: 'u1', client: 'c2' } })).toEqual([
+      { user: 'u1', client: 'c1' },
+      { user: 'u1', client: 'c2' },
+    ]);
+  });
+});
