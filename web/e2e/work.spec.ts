@@ -249,6 +249,7 @@ describe.skipIf(!ready)('board and sprints', () => {
     const sprintID = sprints.sprints[0]!.id;
     await ok(owner.api.post(`/api/v1/teams/${slug}/products/WK/items/bulk`, { data: { item_ids: [items[0]!.id, items[1]!.id], sprint_id: sprintID } }));
 
+    expect(await axeViolations(page)).toEqual([]);
     await page.getByRole('button', { name: 'Start sprint' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Start sprint' }).click();
     await page.getByText('Committed: 2 items, 0 points').waitFor();
@@ -321,6 +322,7 @@ describe.skipIf(!ready)('settings', () => {
     await page.getByLabel('New status', { exact: true }).fill('Testing');
     await page.getByRole('button', { name: 'Add status' }).click();
     await page.getByText('Status “Testing” added.').waitFor();
+    expect(await axeViolations(page)).toEqual([]);
     await page.getByLabel('WIP limit of Testing (empty for none)').fill('2');
     await page.getByLabel('WIP limit of Testing (empty for none)').press('Tab');
     await waitFor(async () => {
@@ -340,6 +342,7 @@ describe.skipIf(!ready)('settings', () => {
     await page.getByLabel('Email address').fill(guest);
     await page.getByRole('button', { name: 'Invite' }).click();
     await page.getByText(`Invitation sent to ${guest}.`).waitFor();
+    expect(await axeViolations(page)).toEqual([]);
     await page.getByRole('button', { name: 'Revoke' }).click();
     await page.getByText('No invitations are waiting.').waitFor();
     await ctx.close();
