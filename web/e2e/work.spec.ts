@@ -436,7 +436,7 @@ describe.skipIf(!ready)('offline', () => {
 });
 
 describe.skipIf(!ready)('on a phone', () => {
-  it('fits the backlog and shows the board a column at a time', async () => {
+  it('fits the backlog, reorders it by touch, and shows the board a column at a time', async () => {
     const owner = await person('pia');
     const { slug, items } = await space(owner, ['Small screens', 'Thumb reach']);
     const sprint = await ok<{ id: string; version: number }>(owner.api.post(`/api/v1/teams/${slug}/products/WK/sprints`, { data: { goal: 'Phones first', ...dates } }), 201);
@@ -447,6 +447,18 @@ describe.skipIf(!ready)('on a phone', () => {
     await page.goto(`/${slug}/backlog`);
     await page.getByLabel('Title of WK-1').waitFor();
     expect(await overflowX(page)).toBe(0);
+
+    // Touch: drag Thumb reach above Small screens by its handle.
+    const from = (await page.getByRole('button', { name: 'Move WK-2' }).boundingBox())!;
+    const to = (await page.locator('[data-row]').first().boundingBox())!;
+    const cdp = await ctx.newCDPSession(page);
+    const touch = (type: string, y: number) =>
+      cdp.send('Input.dispatchTouchEvent', { type, touchPoints: type === 'touchEnd' ? [] : [{ x: from.x + from.width / 2, y }] });
+    await touch('touchStart', from.y + from.height / 2);
+    for (let y = from.y + from.height / 2; y > to.y + 4; y -= 8) await touch('touchMove', y);
+    await touch('touchMove', to.y + 4);
+    await touch('touchEnd', to.y + 4);
+    await until(() => titles(owner, slug), ['Thumb reach', 'Small screens'], 'the touch drag');
 
     await page.goto(`/${slug}/board`);
     await page.getByText('Phones first').waitFor();
