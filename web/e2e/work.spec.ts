@@ -452,7 +452,7 @@ describe.skipIf(!ready)('on a phone', () => {
     const from = (await page.getByRole('button', { name: 'Move WK-2' }).boundingBox())!;
     const to = (await page.locator('[data-row]').first().boundingBox())!;
     const cdp = await ctx.newCDPSession(page);
-    const touch = (type: string, y: number) =>
+    const touch = (type: 'touchStart' | 'touchMove' | 'touchEnd', y: number) =>
       cdp.send('Input.dispatchTouchEvent', { type, touchPoints: type === 'touchEnd' ? [] : [{ x: from.x + from.width / 2, y }] });
     await touch('touchStart', from.y + from.height / 2);
     for (let y = from.y + from.height / 2; y > to.y + 4; y -= 8) await touch('touchMove', y);
