@@ -349,7 +349,7 @@ func (s *Service) accept(ctx context.Context, accountID string, inv Invitation) 
 	switch {
 	case t.State == StateSuspended:
 		return Accepted{}, ErrSuspended
-	case !t.State.Reachable():
+	case !t.Reachable():
 		return Accepted{}, ErrInvitationNotFound
 	}
 	m, err := s.store.AcceptInvitation(ctx, inv.TeamID, inv.ID, accountID, s.now(), s.cfg.MaxMembers)

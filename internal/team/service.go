@@ -159,7 +159,7 @@ func (s *Service) Access(ctx context.Context, ref, accountID string) (Access, er
 	if err != nil {
 		return Access{}, notFoundAs(err, ErrNotFound)
 	}
-	if !t.State.Reachable() {
+	if !t.Reachable() {
 		return Access{}, ErrNotFound
 	}
 	m, set, err := s.store.MemberAccess(ctx, t.ID, accountID)
