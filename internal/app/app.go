@@ -7,21 +7,25 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/pamateam/pama/internal/backlog"
+	"github.com/pamateam/pama/internal/blob"
 	"github.com/pamateam/pama/internal/config"
 	"github.com/pamateam/pama/internal/httpapi"
 	"github.com/pamateam/pama/internal/identity"
 	"github.com/pamateam/pama/internal/mail"
 	"github.com/pamateam/pama/internal/oidc"
+	"github.com/pamateam/pama/internal/operator"
 	"github.com/pamateam/pama/internal/product"
 	"github.com/pamateam/pama/internal/sprint"
 	"github.com/pamateam/pama/internal/sqlstore"
@@ -40,8 +44,13 @@ type App struct {
 	External *oidc.External
 	Backlog  *backlog.Service
 	Sprints  *sprint.Service
+	Operator *operator.Service
+	Files    *blob.Local
 	Server   *httpapi.Server
 	Registry *prometheus.Registry
+
+	stop func()          // ends the background work Start began
+	bg   sync.WaitGroup // the background work
 }
 
 // New builds an App from cfg. It opens (and migrates) storage; call Close.
@@ -88,6 +97,32 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		return nil, err
 	}
 
+	a.Files, err = blob.NewLocal(filepath.Join(cfg.Data, "files"))
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	exportDir := cfg.ExportDir
+	if exportDir == "" {
+		exportDir = filepath.Join(cfg.Data, "exports")
+	}
+	a.Operator = operator.New(operator.Deps{
+		Store:    store,
+		Blobs:    blobFiles{a.Files},
+		Mailer:   mailer,
+		Accounts: accountEmails{store},
+		Logger:   log.With("component", "operator"),
+	}, operator.Config{
+		Defaults:    operator.Quota{Members: cfg.QuotaMembers, Items: cfg.QuotaItems, StorageBytes: cfg.QuotaStorage},
+		DeleteGrace: cfg.DeleteGrace,
+		AlertAfter:  cfg.HealthAlert,
+		HealthEvery: cfg.HealthEvery,
+		HealthRate:  cfg.HealthRate,
+		JobWorkers:  cfg.JobWorkers,
+		JobPace:     cfg.JobPace,
+		ExportDir:   exportDir,
+	})
+
 	a.Identity = identity.NewService(store, mailer, identity.Config{
 		BaseURL:    cfg.PublicURL(),
 		SessionTTL: cfg.SessionTTL,
@@ -95,9 +130,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	}, log.With("component", "identity"))
 	a.Teams = team.NewService(store, a.Identity, mailer, team.Config{
 		BaseURL: cfg.PublicURL(),
+		Quotas:  a.Operator,
 	}, log.With("component", "team"))
 	a.Products = product.NewService(store, log.With("component", "product"))
 	a.Backlog = backlog.NewService(store, log.With("component", "backlog"))
+	a.Backlog.SetItemQuota(a.Operator)
 	a.Sprints = sprint.NewService(store, log.With("component", "sprint"))
 
 	a.OIDC, err = oidc.NewProvider(ctx, store, a.Identity, a.Teams, oidc.Config{
@@ -129,6 +166,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		Backlog:  a.Backlog,
 		Sprints:  a.Sprints,
 		Activity: store,
+		Operator: a.Operator,
 		OIDC:     a.OIDC,
 		External: a.External,
 		Ready:    store.Ping,
@@ -198,5 +236,67 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	return err
 }
 
-// Close releases storage.
-func (a *App) Close() error { return a.Store.Close() }
+// Start begins the background work of a serving node: mass operations
+// (unless --job-workers is 0), the periodic health checker (unless
+// --health-every is 0) and the janitor that erases deleted spaces after
+// their grace period. Close ends it.
+func (a *App) Start(ctx context.Context) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	a.stop = cancel
+	run := func(fn func(context.Context)) {
+		a.bg.Add(1)
+		go func() {
+			defer a.bg.Done()
+			fn(ctx)
+		}()
+	}
+	if a.cfg.JobWorkers > 0 {
+		run(a.Operator.RunJobs)
+	}
+	if a.cfg.HealthEvery > 0 {
+		run(a.Operator.RunHealthChecker)
+	}
+	run(func(ctx context.Context) { a.Operator.RunJanitor(ctx, 10*time.Minute) })
+}
+
+// Close ends the background work and releases storage.
+func (a *App) Close() error {
+	if a.stop != nil {
+		a.stop()
+		a.bg.Wait()
+	}
+	return a.Store.Close()
+}
+
+// blobFiles is the file store as the operator side uses it.
+type blobFiles struct{ l *blob.Local }
+
+func (b blobFiles) Walk(ctx context.Context, prefix string, fn func(key string, size int64) error) error {
+	return b.l.Walk(ctx, prefix, func(i blob.Info) error { return fn(i.Key, i.Size) })
+}
+
+func (b blobFiles) Get(ctx context.Context, key string) (io.ReadCloser, error) {
+	rc, _, err := b.l.Get(ctx, key)
+	return rc, err
+}
+
+func (b blobFiles) Put(ctx context.Context, key string, r io.Reader, size int64) error {
+	return b.l.Put(ctx, key, r, size, "application/octet-stream")
+}
+
+func (b blobFiles) DeletePrefix(ctx context.Context, prefix string) error { return b.l.DeletePrefix(ctx, prefix) }
+
+// accountEmails looks up the addresses of accounts for operator mail.
+type accountEmails struct{ s *sqlstore.Store }
+
+func (a accountEmails) Emails(ctx context.Context, ids []string) (map[string]string, error) {
+	refs, err := a.s.AccountRefs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(refs))
+	for _, r := range refs {
+		out[r.ID] = r.Email
+	}
+	return out, nil
+}

@@ -156,6 +156,7 @@ func (c *serveCmd) run(ctx context.Context, stderr io.Writer) error {
 		return err
 	}
 	defer a.Close()
+	a.Start(ctx)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)

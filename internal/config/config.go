@@ -42,6 +42,17 @@ type Config struct {
 	TeamRate    float64 `name:"rate-team" env:"PAMA_RATE_TEAM" default:"200" help:"Requests a second allowed per team space (bursts of 3x)." group:"Limits"`
 	IPRate      float64 `name:"rate-ip" env:"PAMA_RATE_IP" default:"10" help:"Requests a second allowed per address without sign-in (bursts of 4x)." group:"Limits"`
 
+	QuotaMembers  int64         `name:"quota-members" env:"PAMA_QUOTA_MEMBERS" default:"0" help:"Default most members of a team space (0: no limit beyond the built-in 1000); operators override it per space." group:"Operations"`
+	QuotaItems    int64         `name:"quota-items" env:"PAMA_QUOTA_ITEMS" default:"0" help:"Default most backlog items of a team space (0: no limit)." group:"Operations"`
+	QuotaStorage  int64         `name:"quota-storage" env:"PAMA_QUOTA_STORAGE" default:"0" help:"Default most bytes of files of a team space (0: no limit)." group:"Operations"`
+	DeleteGrace   time.Duration `name:"delete-grace" env:"PAMA_DELETE_GRACE" default:"168h" help:"How long a deleted team space can be restored before it is erased for good." group:"Operations"`
+	HealthEvery   time.Duration `name:"health-every" env:"PAMA_HEALTH_EVERY" default:"15m" help:"How often each team space gets a deep health check (0 turns the checker off)." group:"Operations"`
+	HealthRate    float64       `name:"health-rate" env:"PAMA_HEALTH_RATE" default:"5" help:"Most deep health checks a second." group:"Operations"`
+	HealthAlert   int           `name:"health-alert-after" env:"PAMA_HEALTH_ALERT_AFTER" default:"3" help:"Failed health checks in a row that put a space in alert." group:"Operations"`
+	JobWorkers    int           `name:"job-workers" env:"PAMA_JOB_WORKERS" default:"1" help:"Mass operations run at once on this node (1 or 2; 0 runs none here)." group:"Operations"`
+	JobPace       time.Duration `name:"job-pace" env:"PAMA_JOB_PACE" default:"0s" help:"Pause between the spaces of a mass operation, to bound its load." group:"Operations"`
+	ExportDir     string        `name:"export-dir" env:"PAMA_EXPORT_DIR" help:"Where export jobs write archives (default <data>/exports)." group:"Operations"`
+
 	ShutdownTimeout time.Duration `name:"shutdown-timeout" env:"PAMA_SHUTDOWN_TIMEOUT" default:"15s" help:"How long to let in-flight requests finish on shutdown." group:"Server"`
 }
 
@@ -109,6 +120,26 @@ func (c *Config) Validate() error {
 	}
 	if _, err := c.ExternalProviders(); err != nil {
 		bad("--oidc-providers / PAMA_OIDC_PROVIDERS", "%v", err)
+	}
+	for _, q := range []struct {
+		name string
+		v    int64
+	}{{"--quota-members", c.QuotaMembers}, {"--quota-items", c.QuotaItems}, {"--quota-storage", c.QuotaStorage}} {
+		if q.v < 0 {
+			bad(q.name, "must be 0 (no limit) or more")
+		}
+	}
+	if c.DeleteGrace < 0 {
+		bad("--delete-grace / PAMA_DELETE_GRACE", "must not be negative")
+	}
+	if c.HealthEvery != 0 && c.HealthEvery < time.Minute {
+		bad("--health-every / PAMA_HEALTH_EVERY", "must be 0 (off) or at least 1m")
+	}
+	if c.HealthRate <= 0 {
+		bad("--health-rate / PAMA_HEALTH_RATE", "must be above 0")
+	}
+	if c.JobWorkers < 0 || c.JobWorkers > 2 {
+		bad("--job-workers / PAMA_JOB_WORKERS", "must be 0, 1 or 2")
 	}
 	if c.OIDCKeyRotation != 0 && c.OIDCKeyRotation < 24*time.Hour {
 		bad("--oidc-key-rotation / PAMA_OIDC_KEY_ROTATION", "must be 0 (off) or at least 24h")
@@ -198,7 +229,7 @@ func setDefaults(v reflect.Value) {
 				panic(fmt.Sprintf("config: bad default %q for %s", def, f.Name))
 			}
 			fv.SetInt(int64(d))
-		case int:
+		case int, int64:
 			n, err := strconv.Atoi(def)
 			if err != nil {
 				panic(fmt.Sprintf("config: bad default %q for %s", def, f.Name))

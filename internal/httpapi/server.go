@@ -24,6 +24,7 @@ import (
 	"github.com/pamateam/pama/internal/backlog"
 	"github.com/pamateam/pama/internal/identity"
 	"github.com/pamateam/pama/internal/oidc"
+	ops "github.com/pamateam/pama/internal/operator"
 	"github.com/pamateam/pama/internal/product"
 	"github.com/pamateam/pama/internal/sprint"
 	"github.com/pamateam/pama/internal/team"
@@ -41,6 +42,8 @@ type Deps struct {
 	Backlog  *backlog.Service
 	Sprints  *sprint.Service
 	Activity ActivityReader
+	// Operator is the operator console's service; nil leaves /api/v1/admin/spaces and jobs out of service (503).
+	Operator *ops.Service
 	// OIDC is Pama ID as an OpenID Connect provider; nil leaves its endpoints out.
 	OIDC *oidc.Provider
 	// External signs members in through external providers; nil: none configured.

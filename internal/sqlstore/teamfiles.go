@@ -31,6 +31,7 @@ type teamFiles struct {
 
 	mu     sync.Mutex
 	open   map[string]*teamFile
+	sealed map[string]bool // files kept shut while an operator moves them
 	stop   chan struct{}
 	closed bool
 	wg     sync.WaitGroup
@@ -59,7 +60,7 @@ type teamHandle struct {
 
 func newTeamFiles(dir string, idle time.Duration, log *slog.Logger, report func(int), skipMigrate bool) *teamFiles {
 	f := &teamFiles{dir: dir, idle: idle, log: log, report: report, skipMigrate: skipMigrate,
-		open: map[string]*teamFile{}, stop: make(chan struct{})}
+		open: map[string]*teamFile{}, sealed: map[string]bool{}, stop: make(chan struct{})}
 	if f.report == nil {
 		f.report = func(int) {}
 	}
@@ -79,6 +80,10 @@ func (f *teamFiles) acquire(ctx context.Context, team string) (teamHandle, error
 	if f.closed {
 		f.mu.Unlock()
 		return teamHandle{}, fmt.Errorf("sqlstore: store closed: %w", errkind.Unavailable)
+	}
+	if f.sealed[team] {
+		f.mu.Unlock()
+		return teamHandle{}, ErrSealed
 	}
 	tf, ok := f.open[team]
 	if !ok {
@@ -179,12 +184,57 @@ func (f *teamFiles) create(team string) error {
 	return nil
 }
 
+// ErrSealed refuses the use of a team file while an operator archives,
+// restores or erases it.
+var ErrSealed = fmt.Errorf("sqlstore: the team space is being moved by an operator; try again shortly: %w", errkind.Unavailable)
+
+// seal keeps team's file shut: it waits for its users to finish, closes it,
+// and refuses to open it until unseal. Only one seal per team at a time.
+func (f *teamFiles) seal(ctx context.Context, team string) error {
+	if !validTeamFileName(team) {
+		return ErrNoTeamFile
+	}
+	f.mu.Lock()
+	if f.sealed[team] {
+		f.mu.Unlock()
+		return ErrSealed
+	}
+	f.sealed[team] = true
+	f.mu.Unlock()
+	if err := f.shut(ctx, team); err != nil {
+		f.unseal(team)
+		return err
+	}
+	return nil
+}
+
+func (f *teamFiles) unseal(team string) {
+	f.mu.Lock()
+	delete(f.sealed, team)
+	f.mu.Unlock()
+}
+
 // remove closes team's file (waiting for users to finish) and deletes it and
 // its WAL files.
 func (f *teamFiles) remove(ctx context.Context, team string) error {
 	if !validTeamFileName(team) {
 		return ErrNoTeamFile
 	}
+	if err := f.shut(ctx, team); err != nil {
+		return err
+	}
+	path := f.path(team)
+	var errs []error
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// shut closes team's file once nobody uses it.
+func (f *teamFiles) shut(ctx context.Context, team string) error {
 	for {
 		f.mu.Lock()
 		tf, ok := f.open[team]
@@ -208,14 +258,7 @@ func (f *teamFiles) remove(ctx context.Context, team string) error {
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
-	path := f.path(team)
-	var errs []error
-	for _, p := range []string{path, path + "-wal", path + "-shm"} {
-		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
+	return nil
 }
 
 func closeFile(tf *teamFile) {
