@@ -49,7 +49,7 @@ type App struct {
 	Server   *httpapi.Server
 	Registry *prometheus.Registry
 
-	stop func()          // ends the background work Start began
+	stop func()         // ends the background work Start began
 	bg   sync.WaitGroup // the background work
 }
 
@@ -284,7 +284,9 @@ func (b blobFiles) Put(ctx context.Context, key string, r io.Reader, size int64)
 	return b.l.Put(ctx, key, r, size, "application/octet-stream")
 }
 
-func (b blobFiles) DeletePrefix(ctx context.Context, prefix string) error { return b.l.DeletePrefix(ctx, prefix) }
+func (b blobFiles) DeletePrefix(ctx context.Context, prefix string) error {
+	return b.l.DeletePrefix(ctx, prefix)
+}
 
 // accountEmails looks up the addresses of accounts for operator mail.
 type accountEmails struct{ s *sqlstore.Store }

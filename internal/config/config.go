@@ -42,16 +42,16 @@ type Config struct {
 	TeamRate    float64 `name:"rate-team" env:"PAMA_RATE_TEAM" default:"200" help:"Requests a second allowed per team space (bursts of 3x)." group:"Limits"`
 	IPRate      float64 `name:"rate-ip" env:"PAMA_RATE_IP" default:"10" help:"Requests a second allowed per address without sign-in (bursts of 4x)." group:"Limits"`
 
-	QuotaMembers  int64         `name:"quota-members" env:"PAMA_QUOTA_MEMBERS" default:"0" help:"Default most members of a team space (0: no limit beyond the built-in 1000); operators override it per space." group:"Operations"`
-	QuotaItems    int64         `name:"quota-items" env:"PAMA_QUOTA_ITEMS" default:"0" help:"Default most backlog items of a team space (0: no limit)." group:"Operations"`
-	QuotaStorage  int64         `name:"quota-storage" env:"PAMA_QUOTA_STORAGE" default:"0" help:"Default most bytes of files of a team space (0: no limit)." group:"Operations"`
-	DeleteGrace   time.Duration `name:"delete-grace" env:"PAMA_DELETE_GRACE" default:"168h" help:"How long a deleted team space can be restored before it is erased for good." group:"Operations"`
-	HealthEvery   time.Duration `name:"health-every" env:"PAMA_HEALTH_EVERY" default:"15m" help:"How often each team space gets a deep health check (0 turns the checker off)." group:"Operations"`
-	HealthRate    float64       `name:"health-rate" env:"PAMA_HEALTH_RATE" default:"5" help:"Most deep health checks a second." group:"Operations"`
-	HealthAlert   int           `name:"health-alert-after" env:"PAMA_HEALTH_ALERT_AFTER" default:"3" help:"Failed health checks in a row that put a space in alert." group:"Operations"`
-	JobWorkers    int           `name:"job-workers" env:"PAMA_JOB_WORKERS" default:"1" help:"Mass operations run at once on this node (1 or 2; 0 runs none here)." group:"Operations"`
-	JobPace       time.Duration `name:"job-pace" env:"PAMA_JOB_PACE" default:"0s" help:"Pause between the spaces of a mass operation, to bound its load." group:"Operations"`
-	ExportDir     string        `name:"export-dir" env:"PAMA_EXPORT_DIR" help:"Where export jobs write archives (default <data>/exports)." group:"Operations"`
+	QuotaMembers int64         `name:"quota-members" env:"PAMA_QUOTA_MEMBERS" default:"0" help:"Default most members of a team space (0: no limit beyond the built-in 1000); operators override it per space." group:"Operations"`
+	QuotaItems   int64         `name:"quota-items" env:"PAMA_QUOTA_ITEMS" default:"0" help:"Default most backlog items of a team space (0: no limit)." group:"Operations"`
+	QuotaStorage int64         `name:"quota-storage" env:"PAMA_QUOTA_STORAGE" default:"0" help:"Default most bytes of files of a team space (0: no limit)." group:"Operations"`
+	DeleteGrace  time.Duration `name:"delete-grace" env:"PAMA_DELETE_GRACE" default:"168h" help:"How long a deleted team space can be restored before it is erased for good." group:"Operations"`
+	HealthEvery  time.Duration `name:"health-every" env:"PAMA_HEALTH_EVERY" default:"15m" help:"How often each team space gets a deep health check (0 turns the checker off)." group:"Operations"`
+	HealthRate   float64       `name:"health-rate" env:"PAMA_HEALTH_RATE" default:"5" help:"Most deep health checks a second." group:"Operations"`
+	HealthAlert  int           `name:"health-alert-after" env:"PAMA_HEALTH_ALERT_AFTER" default:"3" help:"Failed health checks in a row that put a space in alert." group:"Operations"`
+	JobWorkers   int           `name:"job-workers" env:"PAMA_JOB_WORKERS" default:"1" help:"Mass operations run at once on this node (1 or 2; 0 runs none here)." group:"Operations"`
+	JobPace      time.Duration `name:"job-pace" env:"PAMA_JOB_PACE" default:"0s" help:"Pause between the spaces of a mass operation, to bound its load." group:"Operations"`
+	ExportDir    string        `name:"export-dir" env:"PAMA_EXPORT_DIR" help:"Where export jobs write archives (default <data>/exports)." group:"Operations"`
 
 	ShutdownTimeout time.Duration `name:"shutdown-timeout" env:"PAMA_SHUTDOWN_TIMEOUT" default:"15s" help:"How long to let in-flight requests finish on shutdown." group:"Server"`
 }

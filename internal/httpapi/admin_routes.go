@@ -43,7 +43,7 @@ type spaceListRequest struct {
 type spaceList struct {
 	Body struct {
 		Spaces     []ops.Space `json:"spaces"`
-		NextCursor string           `json:"next_cursor,omitempty" doc:"Pass as cursor for the next page; absent on the last"`
+		NextCursor string      `json:"next_cursor,omitempty" doc:"Pass as cursor for the next page; absent on the last"`
 	}
 }
 
@@ -59,7 +59,7 @@ type suspendRequest struct {
 	SpacePath
 	Body struct {
 		Mode   ops.SuspendMode `json:"mode,omitempty" enum:"read_only,closed" default:"read_only" doc:"read_only: members can read but not change; closed: members cannot reach the space"`
-		Reason string               `json:"reason,omitempty" maxLength:"500" doc:"Why; kept in the audit log"`
+		Reason string          `json:"reason,omitempty" maxLength:"500" doc:"Why; kept in the audit log"`
 	}
 }
 
@@ -133,7 +133,7 @@ type jobListRequest struct {
 type jobList struct {
 	Body struct {
 		Jobs       []ops.Job `json:"jobs"`
-		NextCursor string         `json:"next_cursor,omitempty"`
+		NextCursor string    `json:"next_cursor,omitempty"`
 	}
 }
 
@@ -160,7 +160,7 @@ type auditRequest struct {
 type auditList struct {
 	Body struct {
 		Entries    []ops.AuditEntry `json:"entries"`
-		NextCursor string                `json:"next_cursor,omitempty"`
+		NextCursor string           `json:"next_cursor,omitempty"`
 	}
 }
 
