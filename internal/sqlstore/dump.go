@@ -450,7 +450,9 @@ func (s *Store) loadRows(t *tx, id string, dest []operator.Table, src operator.D
 					args[localAt] = int64(0)
 				}
 			}
-			if _, err := stmt.ExecContext(t.ctx, args...); err != nil {
+			if _, err := stmt.ExecContext(t.ctx, args...); isUniqueViolation(err) {
+				return fmt.Errorf("%w (table %s)", operator.ErrRowsExist, st.Name)
+			} else if err != nil {
 				return fmt.Errorf("sqlstore: load %s: %w", st.Name, err)
 			}
 			return nil

@@ -201,6 +201,14 @@ func (s *Store) openPostgres(ctx context.Context, opts Options) error {
 	return nil
 }
 
+// DataDir returns the data dir of a SQLite store ("" on PostgreSQL).
+func (s *Store) DataDir() string {
+	if s.teams == nil {
+		return ""
+	}
+	return filepath.Dir(s.teams.dir)
+}
+
 // Engine reports which engine the store runs on.
 func (s *Store) Engine() Engine { return s.engine }
 
