@@ -67,7 +67,9 @@ func (f files) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 func (f files) Put(ctx context.Context, key string, r io.Reader, size int64) error {
 	return f.l.Put(ctx, key, r, size, "application/octet-stream")
 }
-func (f files) DeletePrefix(ctx context.Context, prefix string) error { return f.l.DeletePrefix(ctx, prefix) }
+func (f files) DeletePrefix(ctx context.Context, prefix string) error {
+	return f.l.DeletePrefix(ctx, prefix)
+}
 
 type emails struct{ s *sqlstore.Store }
 
