@@ -114,9 +114,9 @@ type importResponse struct {
 
 type createJobRequest struct {
 	Body struct {
-		Kind   ops.JobKind   `json:"kind" enum:"suspend,resume,archive,migrate,export,notify"`
-		Filter ops.Filter    `json:"filter" doc:"Which spaces: fixed when the job is made"`
-		Params ops.JobParams `json:"params,omitempty"`
+		Kind   ops.JobKind     `json:"kind" enum:"suspend,resume,archive,migrate,export,notify"`
+		Filter ops.SpaceFilter `json:"filter" doc:"Which spaces: fixed when the job is made"`
+		Params ops.JobParams   `json:"params,omitempty"`
 	}
 }
 
@@ -192,13 +192,13 @@ func (s *Server) adminSpaceRoutes() {
 		if err != nil {
 			return nil, err
 		}
-		q := ops.ListQuery{Filter: ops.Filter{Search: in.Search}, Sort: ops.Sort(in.Sort),
+		q := ops.ListQuery{Filter: ops.SpaceFilter{Search: in.Search}, Sort: ops.Sort(in.Sort),
 			Descending: in.Order == "desc", Cursor: in.Cursor, Limit: in.Limit}
 		for _, st := range in.State {
-			q.States = append(q.States, team.State(st))
+			q.Filter.States = append(q.Filter.States, team.State(st))
 		}
 		for _, h := range in.Health {
-			q.Health = append(q.Health, ops.Health(h))
+			q.Filter.Health = append(q.Filter.Health, ops.Health(h))
 		}
 		list, next, err := o.List(ctx, q)
 		if err != nil {

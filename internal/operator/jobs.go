@@ -61,20 +61,20 @@ type JobParams struct {
 
 // Job is a mass operation over a fixed set of spaces.
 type Job struct {
-	ID         string     `json:"id"`
-	Kind       JobKind    `json:"kind" enum:"suspend,resume,archive,migrate,export,notify"`
-	Filter     Filter     `json:"filter" doc:"The filter that chose the spaces when the job was made"`
-	Params     JobParams  `json:"params"`
-	State      JobState   `json:"state" enum:"queued,running,paused,cancelled,done,failed"`
-	Total      int        `json:"total" doc:"Spaces the job covers"`
-	Done       int        `json:"done" doc:"Spaces finished, successfully or not"`
-	Failed     int        `json:"failed" doc:"Spaces whose step failed (see the items)"`
-	Error      string     `json:"error,omitempty"`
-	CreatedBy  string     `json:"created_by"`
-	CreatedAt  time.Time  `json:"created_at"`
-	UpdatedAt  time.Time  `json:"updated_at"`
-	StartedAt  *time.Time `json:"started_at,omitempty"`
-	FinishedAt *time.Time `json:"finished_at,omitempty"`
+	ID         string      `json:"id"`
+	Kind       JobKind     `json:"kind" enum:"suspend,resume,archive,migrate,export,notify"`
+	Filter     SpaceFilter `json:"filter" doc:"The filter that chose the spaces when the job was made"`
+	Params     JobParams   `json:"params"`
+	State      JobState    `json:"state" enum:"queued,running,paused,cancelled,done,failed"`
+	Total      int         `json:"total" doc:"Spaces the job covers"`
+	Done       int         `json:"done" doc:"Spaces finished, successfully or not"`
+	Failed     int         `json:"failed" doc:"Spaces whose step failed (see the items)"`
+	Error      string      `json:"error,omitempty"`
+	CreatedBy  string      `json:"created_by"`
+	CreatedAt  time.Time   `json:"created_at"`
+	UpdatedAt  time.Time   `json:"updated_at"`
+	StartedAt  *time.Time  `json:"started_at,omitempty"`
+	FinishedAt *time.Time  `json:"finished_at,omitempty"`
 	// Node holds the job's lease while it runs.
 	Node    string `json:"node,omitempty" doc:"The node running the job"`
 	Version int64  `json:"version"`
@@ -94,7 +94,7 @@ var ErrLeaseLost = errkind.New(errkind.Conflict, "operator: this node no longer 
 
 // CreateJob makes a queued job of kind over the spaces f selects now. The
 // set is fixed at creation: spaces made later are not included.
-func (s *Service) CreateJob(ctx context.Context, kind JobKind, f Filter, p JobParams) (Job, error) {
+func (s *Service) CreateJob(ctx context.Context, kind JobKind, f SpaceFilter, p JobParams) (Job, error) {
 	var errs errkind.FieldErrors
 	switch kind {
 	case JobSuspend:

@@ -47,7 +47,7 @@ func TestJobsSuspendAndResume(t *testing.T) {
 		defer cancel()
 		go e.svc.RunJobs(rctx)
 
-		j, err := e.svc.CreateJob(ctx, operator.JobSuspend, operator.Filter{Search: "job-"}, operator.JobParams{Mode: operator.Closed, Reason: "maintenance"})
+		j, err := e.svc.CreateJob(ctx, operator.JobSuspend, operator.SpaceFilter{Search: "job-"}, operator.JobParams{Mode: operator.Closed, Reason: "maintenance"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -58,7 +58,7 @@ func TestJobsSuspendAndResume(t *testing.T) {
 		if j.Done != 4 || j.Failed != 0 || j.FinishedAt == nil {
 			t.Fatalf("finished job = %+v", j)
 		}
-		list, _, err := e.svc.List(ctx, operator.ListQuery{Filter: operator.Filter{States: []team.State{team.StateSuspended}}})
+		list, _, err := e.svc.List(ctx, operator.ListQuery{Filter: operator.SpaceFilter{States: []team.State{team.StateSuspended}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -70,7 +70,7 @@ func TestJobsSuspendAndResume(t *testing.T) {
 			t.Fatalf("items = %+v, %v", items, err)
 		}
 		// Resume all suspended spaces: "other" was never suspended and is not in the set.
-		j2, err := e.svc.CreateJob(ctx, operator.JobResume, operator.Filter{States: []team.State{team.StateSuspended}}, operator.JobParams{})
+		j2, err := e.svc.CreateJob(ctx, operator.JobResume, operator.SpaceFilter{States: []team.State{team.StateSuspended}}, operator.JobParams{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,7 +78,7 @@ func TestJobsSuspendAndResume(t *testing.T) {
 			t.Fatalf("resume job = %+v", j2)
 		}
 		// A step that fails is recorded on its item; the job goes on.
-		j3, err := e.svc.CreateJob(ctx, operator.JobResume, operator.Filter{Search: "o"}, operator.JobParams{})
+		j3, err := e.svc.CreateJob(ctx, operator.JobResume, operator.SpaceFilter{Search: "o"}, operator.JobParams{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,13 +94,13 @@ func TestJobsSuspendAndResume(t *testing.T) {
 			t.Fatalf("job creation audit = %+v", log)
 		}
 		// Bad requests.
-		if _, err := e.svc.CreateJob(ctx, "explode", operator.Filter{}, operator.JobParams{}); !errors.Is(err, errkind.Invalid) {
+		if _, err := e.svc.CreateJob(ctx, "explode", operator.SpaceFilter{}, operator.JobParams{}); !errors.Is(err, errkind.Invalid) {
 			t.Errorf("bad kind: %v", err)
 		}
-		if _, err := e.svc.CreateJob(ctx, operator.JobNotify, operator.Filter{}, operator.JobParams{Subject: "hi"}); !errors.Is(err, errkind.Invalid) {
+		if _, err := e.svc.CreateJob(ctx, operator.JobNotify, operator.SpaceFilter{}, operator.JobParams{Subject: "hi"}); !errors.Is(err, errkind.Invalid) {
 			t.Errorf("notify without body: %v", err)
 		}
-		if _, err := e.svc.CreateJob(ctx, operator.JobMigrate, operator.Filter{Search: "nothing-matches"}, operator.JobParams{}); !errors.Is(err, errkind.Invalid) {
+		if _, err := e.svc.CreateJob(ctx, operator.JobMigrate, operator.SpaceFilter{Search: "nothing-matches"}, operator.JobParams{}); !errors.Is(err, errkind.Invalid) {
 			t.Errorf("empty set: %v", err)
 		}
 	})
@@ -123,7 +123,7 @@ func TestJobPauseResumeCancel(t *testing.T) {
 		rctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		go e.svc.RunJobs(rctx)
-		j, err := e.svc.CreateJob(ctx, operator.JobMigrate, operator.Filter{}, operator.JobParams{})
+		j, err := e.svc.CreateJob(ctx, operator.JobMigrate, operator.SpaceFilter{}, operator.JobParams{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -206,7 +206,7 @@ func TestJobSurvivesRestart(t *testing.T) {
 					stop()
 				}
 			})
-			j, err := n1.svc.CreateJob(ctx, operator.JobNotify, operator.Filter{Search: "restart-"},
+			j, err := n1.svc.CreateJob(ctx, operator.JobNotify, operator.SpaceFilter{Search: "restart-"},
 				operator.JobParams{Subject: "Maintenance tonight", Body: "We upgrade at 22:00 UTC."})
 			if err != nil {
 				t.Fatal(err)
@@ -260,7 +260,7 @@ func TestOneNodePerJob(t *testing.T) {
 	sqlstoretest.Each(t, func(t *testing.T, s *sqlstore.Store) {
 		e := newEnv(t, s, t.TempDir(), operator.Config{})
 		e.space(t, "lease", 0)
-		j, err := e.svc.CreateJob(ctx, operator.JobMigrate, operator.Filter{}, operator.JobParams{})
+		j, err := e.svc.CreateJob(ctx, operator.JobMigrate, operator.SpaceFilter{}, operator.JobParams{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -99,8 +99,8 @@ type QuotaOverride struct {
 	StorageBytes *int64 `json:"storage_bytes,omitempty"`
 }
 
-// Filter selects spaces for the list and for jobs. Empty fields match all.
-type Filter struct {
+// SpaceFilter selects spaces for the list and for jobs. Empty fields match all.
+type SpaceFilter struct {
 	// Search matches name or slug, case-insensitively, as a substring.
 	Search string `json:"search,omitempty"`
 	// States keeps spaces in these states. Empty: every state but deleted.
@@ -119,7 +119,7 @@ const (
 )
 
 // Check validates f.
-func (f Filter) Check() error {
+func (f SpaceFilter) Check() error {
 	var errs errkind.FieldErrors
 	if len(f.Search) > MaxSearchLen {
 		errs = append(errs, errkind.Field("search", fmt.Sprintf("must be at most %d characters", MaxSearchLen)))
@@ -158,7 +158,7 @@ const (
 
 // ListQuery asks for one page of the space list.
 type ListQuery struct {
-	Filter
+	Filter     SpaceFilter
 	Sort       Sort
 	Descending bool
 	Cursor     string

@@ -287,17 +287,17 @@ func TestListFiltersSortsAndPages(t *testing.T) {
 			want []string
 		}{
 			{"default hides deleted", operator.ListQuery{Limit: 2}, []string{"alpha", "bravo", "charlie", "delta"}},
-			{"search", operator.ListQuery{Filter: operator.Filter{Search: "HAR"}}, []string{"charlie"}},
-			{"state", operator.ListQuery{Filter: operator.Filter{States: []team.State{team.StateSuspended, team.StateDeleted}}}, []string{"charlie", "echo"}},
+			{"search", operator.ListQuery{Filter: operator.SpaceFilter{Search: "HAR"}}, []string{"charlie"}},
+			{"state", operator.ListQuery{Filter: operator.SpaceFilter{States: []team.State{team.StateSuspended, team.StateDeleted}}}, []string{"charlie", "echo"}},
 			{"items desc", operator.ListQuery{Sort: operator.SortItems, Descending: true, Limit: 1}, []string{"delta", "charlie", "bravo", "alpha"}},
-			{"health", operator.ListQuery{Filter: operator.Filter{Health: []operator.Health{operator.HealthOK}}}, nil},
+			{"health", operator.ListQuery{Filter: operator.SpaceFilter{Health: []operator.Health{operator.HealthOK}}}, nil},
 		}
 		for _, tt := range tests {
 			if diff := cmp.Diff(tt.want, slugs(tt.q)); diff != "" {
 				t.Errorf("%s (-want +got):\n%s", tt.name, diff)
 			}
 		}
-		list, _, err := e.svc.List(ctx, operator.ListQuery{Filter: operator.Filter{Search: "bravo"}})
+		list, _, err := e.svc.List(ctx, operator.ListQuery{Filter: operator.SpaceFilter{Search: "bravo"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -404,7 +404,7 @@ func TestHealth(t *testing.T) {
 		if sp.Health != operator.HealthAlert || sp.HealthFails != 3 {
 			t.Fatalf("space health %s fails %d", sp.Health, sp.HealthFails)
 		}
-		list, _, err := svc.List(ctx, operator.ListQuery{Filter: operator.Filter{Health: []operator.Health{operator.HealthAlert}}})
+		list, _, err := svc.List(ctx, operator.ListQuery{Filter: operator.SpaceFilter{Health: []operator.Health{operator.HealthAlert}}})
 		if err != nil || len(list) != 1 {
 			t.Fatalf("alert filter: %v %v", list, err)
 		}

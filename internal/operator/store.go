@@ -18,7 +18,7 @@ type Store interface {
 	// Space returns the space whose id or slug is ref, in any state, or ErrNotFound.
 	Space(ctx context.Context, ref string, defaults Quota) (Space, error)
 	// SpaceIDs returns the ids of every space matching f (at most MaxSpaces).
-	SpaceIDs(ctx context.Context, f Filter) ([]string, error)
+	SpaceIDs(ctx context.Context, f SpaceFilter) ([]string, error)
 
 	// ApplyChange moves space id from c.From to c.To (refusing with
 	// ErrBusy when it is no longer in c.From) and writes the audit entry a,

@@ -160,7 +160,7 @@ func optTime(v int64) *time.Time {
 }
 
 // spaceWhere builds the WHERE clause of a filter, with arguments from $1.
-func spaceWhere(f operator.Filter) (string, []any) {
+func spaceWhere(f operator.SpaceFilter) (string, []any) {
 	var conds []string
 	var args []any
 	arg := func(v any) string {
@@ -302,7 +302,7 @@ func (s *Store) Space(ctx context.Context, ref string, d operator.Quota) (operat
 }
 
 // SpaceIDs returns the ids of the spaces f selects, oldest first.
-func (s *Store) SpaceIDs(ctx context.Context, f operator.Filter) ([]string, error) {
+func (s *Store) SpaceIDs(ctx context.Context, f operator.SpaceFilter) ([]string, error) {
 	where, args := spaceWhere(f)
 	var out []string
 	err := s.readPlatform(ctx, "operator.space_ids", func(q queryer) error {
