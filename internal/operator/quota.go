@@ -42,6 +42,15 @@ func (s *Service) SetQuota(ctx context.Context, ref string, q QuotaOverride) (Sp
 	return s.space(ctx, sp.ID)
 }
 
+// QuotaOverride returns a space's own quotas (nil fields: the defaults).
+func (s *Service) QuotaOverride(ctx context.Context, ref string) (QuotaOverride, error) {
+	sp, err := s.space(ctx, ref)
+	if err != nil {
+		return QuotaOverride{}, err
+	}
+	return s.store.QuotaOverride(ctx, sp.ID)
+}
+
 // limits returns a space's effective quota.
 func (s *Service) limits(ctx context.Context, id string) (Quota, error) {
 	o, err := s.store.QuotaOverride(ctx, id)
