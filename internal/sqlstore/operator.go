@@ -186,7 +186,7 @@ func spaceWhere(f operator.SpaceFilter) (string, []any) {
 		for i, h := range f.Health {
 			ph[i] = arg(string(h))
 		}
-		conds = append(conds, "COALESCE(o.health, 'unknown') IN ("+strings.Join(ph, ", ")+")")
+		conds = append(conds, "o.health IN ("+strings.Join(ph, ", ")+")")
 	}
 	if len(f.IDs) > 0 {
 		ph := make([]string, len(f.IDs))
@@ -204,11 +204,11 @@ func sortKey(s operator.Sort) (string, bool) {
 	case operator.SortCreated:
 		return "t.created_at", true
 	case operator.SortLastActivity:
-		return "COALESCE(o.last_activity_at, 0)", true
+		return "o.last_activity_at", true
 	case operator.SortItems:
-		return "COALESCE(o.items, 0)", true
+		return "o.items", true
 	case operator.SortStorage:
-		return "(COALESCE(o.file_bytes, 0) + COALESCE(o.db_bytes, 0))", true
+		return "(o.file_bytes + o.db_bytes)", true
 	}
 	return "lower(t.name)", false
 }
@@ -222,6 +222,12 @@ func (s *Store) Spaces(ctx context.Context, q operator.ListQuery, d operator.Quo
 	}
 	where, args := spaceWhere(q.Filter)
 	key, numeric := sortKey(q.Sort)
+	// Every space has its team_ops row (made with the registry entry), so
+	// an inner join lets the database walk a sort index and stop early.
+	idCol := "t.id"
+	if strings.HasPrefix(key, "o.") || strings.HasPrefix(key, "(o.") {
+		idCol = "o.team_id"
+	}
 	cmp, dir := ">", "ASC"
 	if q.Descending {
 		cmp, dir = "<", "DESC"
@@ -236,11 +242,11 @@ func (s *Store) Spaces(ctx context.Context, q operator.ListQuery, d operator.Quo
 			k = n
 		}
 		args = append(args, k, after[1])
-		where += fmt.Sprintf(" AND (%s, t.id) %s ($%d, $%d)", key, cmp, len(args)-1, len(args))
+		where += fmt.Sprintf(" AND (%s, %s) %s ($%d, $%d)", key, idCol, cmp, len(args)-1, len(args))
 	}
 	args = append(args, q.Limit+1)
-	query := `SELECT ` + spaceColumns + `, ` + key + ` FROM teams t LEFT JOIN team_ops o ON o.team_id = t.id
-		WHERE ` + where + ` ORDER BY ` + key + ` ` + dir + `, t.id ` + dir + ` LIMIT $` + strconv.Itoa(len(args))
+	query := `SELECT ` + spaceColumns + `, ` + key + ` FROM teams t JOIN team_ops o ON o.team_id = t.id
+		WHERE ` + where + ` ORDER BY ` + key + ` ` + dir + `, ` + idCol + ` ` + dir + ` LIMIT $` + strconv.Itoa(len(args))
 	var out []operator.Space
 	var keys []string
 	err = s.readPlatform(ctx, "operator.spaces", func(qr queryer) error {
@@ -289,7 +295,7 @@ func (s *Store) Space(ctx context.Context, ref string, d operator.Quota) (operat
 	err := s.readPlatform(ctx, "operator.space", func(q queryer) error {
 		var err error
 		sp, err = scanSpace(q.QueryRowContext(ctx, `SELECT `+spaceColumns+` FROM teams t
-			LEFT JOIN team_ops o ON o.team_id = t.id WHERE `+col+` = $1`, ref), d)
+			JOIN team_ops o ON o.team_id = t.id WHERE `+col+` = $1`, ref), d)
 		if errors.Is(err, sql.ErrNoRows) {
 			return operator.ErrNotFound
 		}
@@ -306,7 +312,7 @@ func (s *Store) SpaceIDs(ctx context.Context, f operator.SpaceFilter) ([]string,
 	where, args := spaceWhere(f)
 	var out []string
 	err := s.readPlatform(ctx, "operator.space_ids", func(q queryer) error {
-		rows, err := q.QueryContext(ctx, `SELECT t.id FROM teams t LEFT JOIN team_ops o ON o.team_id = t.id
+		rows, err := q.QueryContext(ctx, `SELECT t.id FROM teams t JOIN team_ops o ON o.team_id = t.id
 			WHERE `+where+` ORDER BY t.created_at, t.id LIMIT `+strconv.Itoa(operator.MaxSpaces), args...)
 		if err != nil {
 			return fmt.Errorf("sqlstore: space ids: %w", err)

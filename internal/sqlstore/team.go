@@ -186,7 +186,7 @@ func insertRegistry(t *tx, reg team.Team) error {
 	if err != nil {
 		return fmt.Errorf("sqlstore: register team: %w", err)
 	}
-	return nil
+	return ensureOps(t, reg.ID)
 }
 
 // insertTeamContents writes a new team's settings, owner and first product

@@ -1,7 +1,6 @@
 -- +goose Up
 -- A suspended space is read-only for its members, or closed to them.
 ALTER TABLE teams ADD COLUMN closed BOOLEAN NOT NULL DEFAULT FALSE;
-CREATE INDEX teams_state ON teams (state, lower(name), id);
 
 -- What the operator console knows of each team space besides the registry:
 -- the deletion schedule, how it was archived, quota overrides (NULL: the
@@ -26,6 +25,14 @@ CREATE TABLE team_ops (
     health_at        INTEGER NOT NULL DEFAULT 0,
     health_detail    TEXT NOT NULL DEFAULT ''
 );
+-- Every registered space has its row (made with the registry entry), so
+-- the console's list can join and sort on these columns through indexes.
+INSERT INTO team_ops (team_id) SELECT id FROM teams;
+CREATE INDEX teams_name ON teams (lower(name), id);
+CREATE INDEX teams_created ON teams (created_at, id);
+CREATE INDEX team_ops_items ON team_ops (items, team_id);
+CREATE INDEX team_ops_activity ON team_ops (last_activity_at, team_id);
+CREATE INDEX team_ops_storage ON team_ops ((file_bytes + db_bytes), team_id);
 CREATE INDEX team_ops_health ON team_ops (health);
 CREATE INDEX team_ops_health_at ON team_ops (health_at);
 CREATE INDEX team_ops_purge ON team_ops (purge_after) WHERE purge_after > 0;
@@ -88,5 +95,6 @@ DROP TABLE job_items;
 DROP TABLE jobs;
 DROP TABLE team_health;
 DROP TABLE team_ops;
-DROP INDEX teams_state;
+DROP INDEX teams_created;
+DROP INDEX teams_name;
 ALTER TABLE teams DROP COLUMN closed;
