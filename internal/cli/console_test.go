@@ -50,15 +50,21 @@ func TestConsoleCommands(t *testing.T) {
 	if st, err := os.Stat(archive); err != nil || st.Size() == 0 {
 		t.Fatalf("archive: %v", err)
 	}
-	if out := run("admin", "spaces", "import", archive, "--slug", "demo-copy"); !strings.Contains(out, "demo-copy") {
-		t.Errorf("import = %q", out)
+	if out := fail("admin", "spaces", "import", archive, "--slug", "demo-copy"); !strings.Contains(out, "still in this install") {
+		t.Errorf("import beside the original: %q", out)
 	}
-	run("admin", "spaces", "archive", "demo-copy")
+	other := t.TempDir()
+	var imp, impErr bytes.Buffer
+	if code := Main([]string{"admin", "spaces", "import", archive, "--keep-id", "--data", other}, &imp, &impErr); code != 0 ||
+		!strings.Contains(imp.String(), "as demo-team") || !strings.Contains(imp.String(), "accounts created") {
+		t.Fatalf("import into another install = %d %q %q", code, imp.String(), impErr.String())
+	}
+	run("admin", "spaces", "archive", "demo-team")
 	matches, _ := filepath.Glob(filepath.Join(data, "teams", "*.db.gz"))
 	if len(matches) != 1 {
 		t.Errorf("archived files: %v", matches)
 	}
-	run("admin", "spaces", "delete", "demo-copy")
+	run("admin", "spaces", "restore", "demo-team")
 
 	out := run("admin", "jobs", "create", "migrate", "--state", "active")
 	id := regexp.MustCompile(`job (\S+):`).FindStringSubmatch(out)
@@ -82,7 +88,7 @@ func TestConsoleCommands(t *testing.T) {
 	for _, a := range audit {
 		actions = append(actions, a.Action)
 	}
-	want := "operator.migrate operator.job_create operator.delete operator.archive operator.import operator.export operator.quota operator.resume operator.suspend"
+	want := "operator.migrate operator.job_create operator.restore operator.archive operator.export operator.quota operator.resume operator.suspend"
 	if strings.Join(actions, " ") != want {
 		t.Errorf("audit = %v\nwant %s", actions, want)
 	}

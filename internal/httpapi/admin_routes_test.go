@@ -109,6 +109,36 @@ func TestConsoleLifecycleOverHTTP(t *testing.T) {
 			t.Errorf("quota problem = %s", r.Body)
 		}
 
+		// Members: with a quota of one, the owner fills the space.
+		r = ada.Do(t, "POST", "/api/v1/teams/blue-whales/invitations", map[string]string{"email": "bob@example.com", "role": "member"})
+		mustStatus(t, r, http.StatusCreated, "invite under no member quota")
+		mustStatus(t, ops.Do(t, "PUT", "/api/v1/admin/spaces/blue-whales/quota", map[string]any{"items": 2, "members": 1}), http.StatusOK, "member quota")
+		r = ada.Do(t, "POST", "/api/v1/teams/blue-whales/invitations", map[string]string{"email": "cy@example.com", "role": "member"})
+		r.JSON(t, &qp)
+		if r.Status != http.StatusInsufficientStorage || qp.Quota != "members" || qp.Limit != 1 {
+			t.Errorf("invite past the member quota = %d %s", r.Status, r.Body)
+		}
+		bob := env.SignIn(t, "bob@example.com")
+		var mine []struct {
+			ID     string `json:"id"`
+			TeamID string `json:"team_id"`
+		}
+		r = bob.Do(t, "GET", "/api/v1/invitations", nil)
+		r.JSON(t, &struct {
+			Invitations *[]struct {
+				ID     string `json:"id"`
+				TeamID string `json:"team_id"`
+			} `json:"invitations"`
+		}{&mine})
+		if len(mine) != 1 {
+			t.Fatalf("bob's invitations = %s", r.Body)
+		}
+		r = bob.Do(t, "POST", "/api/v1/invitations/accept", map[string]string{"team_id": mine[0].TeamID, "invitation_id": mine[0].ID})
+		if r.Status != http.StatusInsufficientStorage || !bytes.Contains(r.Body, []byte(`"quota":"members"`)) {
+			t.Errorf("accept past the member quota = %d %s", r.Status, r.Body)
+		}
+		mustStatus(t, ops.Do(t, "PUT", "/api/v1/admin/spaces/blue-whales/quota", map[string]any{"items": 2}), http.StatusOK, "member quota back to default")
+
 		// Health now, then its history.
 		r = ops.Do(t, "POST", "/api/v1/admin/spaces/blue-whales/health", nil)
 		mustStatus(t, r, http.StatusOK, "health")
@@ -136,14 +166,21 @@ func TestConsoleLifecycleOverHTTP(t *testing.T) {
 		archive := r.Body
 		mustStatus(t, ops.Do(t, "DELETE", "/api/v1/admin/spaces/blue-whales?reason=moving", nil), http.StatusOK, "delete")
 		mustStatus(t, ada.Do(t, "GET", "/api/v1/teams/blue-whales", nil), http.StatusNotFound, "read deleted")
-		r = upload(t, ops, "/api/v1/admin/spaces/import?slug=blue-again", archive)
-		if r.Status != http.StatusConflict && r.Status != http.StatusCreated {
-			t.Fatalf("import = %d %s", r.Status, r.Body)
+		// The deleted original still holds its rows: an import beside it is refused.
+		mustStatus(t, upload(t, ops, "/api/v1/admin/spaces/import?slug=blue-again", archive), http.StatusConflict, "import beside the original")
+		// Another install takes it, with the owner's account.
+		other := apptest.New(t, withConsoleOperator)
+		r = upload(t, other.SignIn(t, consoleOps), "/api/v1/admin/spaces/import?keep_id=true", archive)
+		mustStatus(t, r, http.StatusCreated, "import elsewhere")
+		var imported struct {
+			Space           spaceOut `json:"space"`
+			AccountsCreated int      `json:"accounts_created"`
 		}
-		if r.Status == http.StatusCreated {
-			// SQLite: the copy is a separate file; the owner reaches it.
-			mustStatus(t, ada.Do(t, "GET", "/api/v1/teams/blue-again", nil), http.StatusOK, "read imported")
+		r.JSON(t, &imported)
+		if imported.Space.ID != tm.ID || imported.Space.Slug != "blue-whales" || imported.AccountsCreated != 1 {
+			t.Errorf("imported = %s", r.Body)
 		}
+		mustStatus(t, other.SignIn(t, "ada@example.com").Do(t, "GET", "/api/v1/teams/blue-whales", nil), http.StatusOK, "owner in the new install")
 		mustStatus(t, ops.Do(t, "POST", "/api/v1/admin/spaces/blue-whales/restore", nil), http.StatusOK, "restore")
 		mustStatus(t, ada.Do(t, "GET", "/api/v1/teams/blue-whales", nil), http.StatusOK, "read restored")
 
@@ -163,7 +200,7 @@ func TestConsoleLifecycleOverHTTP(t *testing.T) {
 				t.Errorf("audit actor %q", e.ActorID)
 			}
 		}
-		want := "[operator.restore operator.delete operator.export operator.quota operator.resume operator.suspend operator.suspend]"
+		want := "[operator.restore operator.delete operator.export operator.quota operator.quota operator.quota operator.resume operator.suspend operator.suspend]"
 		if fmt.Sprint(actions) != want {
 			t.Errorf("audit = %v, want %s", actions, want)
 		}

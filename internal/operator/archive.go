@@ -437,13 +437,16 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opts ImportOptions) (
 		return ImportResult{}, ErrArchiveVersion
 	}
 
-	id := m.Space.ID
-	if !opts.KeepID || !isUUID(id) {
-		id = randomUUID()
-	} else if _, err := s.store.Space(ctx, id, Quota{}); err == nil {
-		id = randomUUID()
+	// The rows keep their ids, so the space they came from must not be here
+	// (in any state: a deleted space keeps its rows until it is erased).
+	if _, err := s.store.Space(ctx, m.Space.ID, Quota{}); err == nil {
+		return ImportResult{}, ErrRowsExist
 	} else if !errors.Is(err, errkind.NotFound) {
 		return ImportResult{}, err
+	}
+	id := m.Space.ID
+	if !opts.KeepID {
+		id = randomUUID()
 	}
 	slug := opts.Slug
 	if slug == "" {

@@ -291,7 +291,7 @@ var (
 	ErrArchiveCorrupt   = errkind.New(errkind.Invalid, "operator: the archive is damaged or not a Pama space export")
 	ErrArchiveVersion   = errkind.New(errkind.Invalid, "operator: the archive was made by a newer Pama; upgrade first")
 	ErrNotExportable    = errkind.New(errkind.Conflict, "operator: an archived SQLite space must be restored before it is exported")
-	ErrRowsExist        = errkind.New(errkind.Conflict, "operator: rows of this archive are already in this database (the space it came from still exists here); erase that space first, or import into another install")
+	ErrRowsExist        = errkind.New(errkind.Conflict, "operator: the space this archive came from is still in this install (rows keep their ids); erase it first, or import into another install")
 	ErrUnknownColumn    = errkind.New(errkind.Invalid, "operator: the archive has a column this install does not know")
 	ErrSchemaMismatched = errkind.New(errkind.Invalid, "operator: the archive's tables do not match this install's schema")
 )
