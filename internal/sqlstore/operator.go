@@ -871,10 +871,13 @@ func (s *Store) EnsureAccounts(ctx context.Context, refs []operator.AccountRef) 
 	return created, conflicts, nil
 }
 
-// MigrateSpace brings one space's SQLite file to the latest team schema,
-// while every other space keeps serving; a file that is open is already
-// migrated. On PostgreSQL the team tables are shared and migrated when the
-// store opens, so there is nothing to do.
+// MigrateSpace brings one space's SQLite file to the latest team schema
+// while every other space keeps serving. A file that is open is already
+// migrated (files migrate when they open). Otherwise the file is sealed,
+// migrated on a connection of its own and closed again, so a rolling
+// migration leaves no files open; a request to that one space waits for
+// the seal (milliseconds). On PostgreSQL the team tables are shared and
+// migrated when the store opens, so there is nothing to do.
 func (s *Store) MigrateSpace(ctx context.Context, id string) (int64, int64, error) {
 	want := s.TeamSchemaVersion()
 	if s.engine == Postgres {
@@ -883,40 +886,32 @@ func (s *Store) MigrateSpace(ctx context.Context, id string) (int64, int64, erro
 	if !validTeamFileName(id) {
 		return 0, 0, operator.ErrNotFound
 	}
-	have, err := s.teamFileVersion(ctx, id)
-	if err != nil {
-		return 0, 0, err
-	}
-	// Opening the file migrates it; the handle is released at once and the
-	// file closes when idle.
-	h, err := s.teams.acquire(ctx, id)
-	if err != nil {
-		return have, have, err
-	}
-	h.release()
-	return have, want, nil
-}
-
-// teamFileVersion reads a team file's schema version: from the open file
-// when it is open (and so migrated), else from the file on disk.
-func (s *Store) teamFileVersion(ctx context.Context, id string) (int64, error) {
 	s.teams.mu.Lock()
 	_, open := s.teams.open[id]
 	s.teams.mu.Unlock()
 	if open {
-		return s.TeamSchemaVersion(), nil
+		return want, want, nil
 	}
-	if _, err := os.Stat(s.teams.path(id)); err != nil {
-		return 0, ErrNoTeamFile
+	if err := s.teams.seal(ctx, id); err != nil {
+		return 0, 0, err
 	}
-	db, err := sql.Open("sqlite", "file:"+s.teams.path(id)+"?mode=ro&_pragma=busy_timeout(10000)")
+	defer s.teams.unseal(id)
+	path := s.teams.path(id)
+	if _, err := os.Stat(path); err != nil {
+		return 0, 0, ErrNoTeamFile
+	}
+	w, r, err := openSQLiteFile(path, false)
 	if err != nil {
-		return 0, fmt.Errorf("sqlstore: open %s: %w", id, err)
+		return 0, 0, err
 	}
-	defer db.Close()
-	var v int64
-	if err := db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
-		return 0, fmt.Errorf("sqlstore: schema version of %s: %w", id, err)
+	r.Close()
+	defer w.Close()
+	var have int64
+	if err := w.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&have); err != nil {
+		return 0, 0, fmt.Errorf("sqlstore: schema version of %s: %w", id, err)
 	}
-	return v, nil
+	if err := migrateSQLite(ctx, w, teamMigrations, s.log); err != nil {
+		return have, have, fmt.Errorf("sqlstore: migrate team %s: %w", id, err)
+	}
+	return have, want, nil
 }

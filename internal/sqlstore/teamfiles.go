@@ -81,9 +81,22 @@ func (f *teamFiles) acquire(ctx context.Context, team string) (teamHandle, error
 		f.mu.Unlock()
 		return teamHandle{}, fmt.Errorf("sqlstore: store closed: %w", errkind.Unavailable)
 	}
-	if f.sealed[team] {
+	for waited := time.Duration(0); f.sealed[team]; waited += 5 * time.Millisecond {
+		// An operator is moving or migrating the file: wait a little for it.
 		f.mu.Unlock()
-		return teamHandle{}, ErrSealed
+		if waited >= sealWait {
+			return teamHandle{}, ErrSealed
+		}
+		select {
+		case <-ctx.Done():
+			return teamHandle{}, ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+		f.mu.Lock()
+		if f.closed {
+			f.mu.Unlock()
+			return teamHandle{}, fmt.Errorf("sqlstore: store closed: %w", errkind.Unavailable)
+		}
 	}
 	tf, ok := f.open[team]
 	if !ok {
@@ -187,6 +200,10 @@ func (f *teamFiles) create(team string) error {
 // ErrSealed refuses the use of a team file while an operator archives,
 // restores or erases it.
 var ErrSealed = fmt.Errorf("sqlstore: the team space is being moved by an operator; try again shortly: %w", errkind.Unavailable)
+
+// sealWait is how long a request waits for a sealed team file before it
+// gives up with ErrSealed.
+const sealWait = 2 * time.Second
 
 // seal keeps team's file shut: it waits for its users to finish, closes it,
 // and refuses to open it until unseal. Only one seal per team at a time.
