@@ -10,6 +10,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -63,6 +64,30 @@ func Diff(before, after any) []Change {
 		}
 		out = append(out, Change{Field: k, Before: bv, After: av})
 	}
+	return out
+}
+
+// Context returns a change of field whose value stays what it was: value
+// both before and after. Diff never makes one; entries about an entity that
+// belongs to another (a comment to its item, a notification to its member)
+// carry one naming that parent on every action, so the real-time layer can
+// route them by their changes ("item_id", "account_id") even when the parent
+// did not change.
+func Context(field string, value any) Change {
+	raw, _ := json.Marshal(value)
+	return Change{Field: field, Before: raw, After: raw}
+}
+
+// WithContext returns changes with a Context change of field added when no
+// change of field is there already, keeping field-name order.
+func WithContext(changes []Change, field string, value any) []Change {
+	for _, c := range changes {
+		if c.Field == field {
+			return changes
+		}
+	}
+	out := append(changes, Context(field, value))
+	slices.SortStableFunc(out, func(a, b Change) int { return strings.Compare(a.Field, b.Field) })
 	return out
 }
 

@@ -18,12 +18,15 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/pamateam/pama/internal/attachment"
 	"github.com/pamateam/pama/internal/backlog"
 	"github.com/pamateam/pama/internal/blob"
+	"github.com/pamateam/pama/internal/comment"
 	"github.com/pamateam/pama/internal/config"
 	"github.com/pamateam/pama/internal/httpapi"
 	"github.com/pamateam/pama/internal/identity"
 	"github.com/pamateam/pama/internal/mail"
+	"github.com/pamateam/pama/internal/notification"
 	"github.com/pamateam/pama/internal/oidc"
 	"github.com/pamateam/pama/internal/operator"
 	"github.com/pamateam/pama/internal/product"
@@ -45,7 +48,12 @@ type App struct {
 	Backlog  *backlog.Service
 	Sprints  *sprint.Service
 	Operator *operator.Service
-	Files    *blob.Local
+	Comments *comment.Service
+	// Notifications are members' inboxes.
+	Notifications *notification.Service
+	// Files are attachments and avatars; Blobs is where their content is.
+	Files    *attachment.Service
+	Blobs    BlobStore
 	Server   *httpapi.Server
 	Registry *prometheus.Registry
 
@@ -97,23 +105,25 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		return nil, err
 	}
 
-	a.Files, err = blob.NewLocal(filepath.Join(cfg.Data, "files"))
+	blobs, err := newBlobs(ctx, cfg)
 	if err != nil {
 		store.Close()
 		return nil, err
 	}
+	a.Blobs = blobs
 	exportDir := cfg.ExportDir
 	if exportDir == "" {
 		exportDir = filepath.Join(cfg.Data, "exports")
 	}
 	a.Operator = operator.New(operator.Deps{
 		Store:    store,
-		Blobs:    blobFiles{a.Files},
+		Blobs:    operatorBlobs{blobs},
 		Mailer:   mailer,
 		Accounts: accountEmails{store},
 		Logger:   log.With("component", "operator"),
 	}, operator.Config{
-		Defaults:    operator.Quota{Members: cfg.QuotaMembers, Items: cfg.QuotaItems, StorageBytes: cfg.QuotaStorage},
+		Defaults: operator.Quota{Members: cfg.QuotaMembers, Items: cfg.QuotaItems,
+			StorageBytes: int64(cfg.TeamStorageMB) << 20},
 		DeleteGrace: cfg.DeleteGrace,
 		AlertAfter:  cfg.HealthAlert,
 		HealthEvery: cfg.HealthEvery,
@@ -136,6 +146,18 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	a.Backlog = backlog.NewService(store, log.With("component", "backlog"))
 	a.Backlog.SetItemQuota(a.Operator)
 	a.Sprints = sprint.NewService(store, log.With("component", "sprint"))
+	a.Comments = comment.NewService(store, log.With("component", "comment"))
+	a.Notifications = notification.NewService(store, log.With("component", "notification"))
+
+	quota := int64(cfg.TeamStorageMB) << 20
+	if quota == 0 {
+		quota = attachment.NoQuota
+	}
+	a.Files = attachment.NewService(store, blobFiles{blobs}, a.Identity, attachment.Config{
+		MaxSize:   int64(cfg.AttachmentMaxMB) << 20,
+		TeamQuota: quota,
+	}, log.With("component", "files"))
+	a.Files.SetTeamQuotas(a.Operator)
 
 	a.OIDC, err = oidc.NewProvider(ctx, store, a.Identity, a.Teams, oidc.Config{
 		Issuer:         cfg.PublicURL(),
@@ -165,14 +187,18 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		Products: a.Products,
 		Backlog:  a.Backlog,
 		Sprints:  a.Sprints,
+		Comments: a.Comments,
+		Files:    a.Files,
 		Activity: store,
 		Operator: a.Operator,
 		OIDC:     a.OIDC,
 		External: a.External,
-		Ready:    store.Ping,
-		Metrics:  a.Registry,
-		Gatherer: a.Registry,
-		Web:      webHandler(),
+
+		Notifications: a.Notifications,
+		Ready:         store.Ping,
+		Metrics:       a.Registry,
+		Gatherer:      a.Registry,
+		Web:           webHandler(),
 		Options: httpapi.Options{
 			BaseURL:     cfg.PublicURL(),
 			SessionTTL:  cfg.SessionTTL,
@@ -268,24 +294,24 @@ func (a *App) Close() error {
 	return a.Store.Close()
 }
 
-// blobFiles is the file store as the operator side uses it.
-type blobFiles struct{ l *blob.Local }
+// operatorBlobs is the file store as the operator side uses it.
+type operatorBlobs struct{ b BlobStore }
 
-func (b blobFiles) Walk(ctx context.Context, prefix string, fn func(key string, size int64) error) error {
-	return b.l.Walk(ctx, prefix, func(i blob.Info) error { return fn(i.Key, i.Size) })
+func (o operatorBlobs) Walk(ctx context.Context, prefix string, fn func(key string, size int64) error) error {
+	return o.b.Walk(ctx, prefix, func(i blob.Info) error { return fn(i.Key, i.Size) })
 }
 
-func (b blobFiles) Get(ctx context.Context, key string) (io.ReadCloser, error) {
-	rc, _, err := b.l.Get(ctx, key)
-	return rc, err
+func (o operatorBlobs) Get(ctx context.Context, key string) (io.ReadCloser, string, error) {
+	rc, info, err := o.b.Get(ctx, key)
+	return rc, info.ContentType, err
 }
 
-func (b blobFiles) Put(ctx context.Context, key string, r io.Reader, size int64) error {
-	return b.l.Put(ctx, key, r, size, "application/octet-stream")
+func (o operatorBlobs) Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) error {
+	return o.b.Put(ctx, key, r, size, contentType)
 }
 
-func (b blobFiles) DeletePrefix(ctx context.Context, prefix string) error {
-	return b.l.DeletePrefix(ctx, prefix)
+func (o operatorBlobs) DeletePrefix(ctx context.Context, prefix string) error {
+	return o.b.DeletePrefix(ctx, prefix)
 }
 
 // accountEmails looks up the addresses of accounts for operator mail.

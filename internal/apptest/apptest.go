@@ -7,6 +7,8 @@ package apptest
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -44,6 +46,27 @@ type Option func(*config.Config)
 func Postgres(t testing.TB) Option {
 	url := sqlstoretest.PostgresURL(t)
 	return func(c *config.Config) { c.DatabaseURL = url }
+}
+
+// S3 keeps the app's files in a fresh bucket of the S3 server named by
+// PAMA_TEST_S3_ENDPOINT (with PAMA_TEST_S3_ACCESS_KEY and
+// PAMA_TEST_S3_SECRET_KEY), skipping the test when none is configured, or
+// failing it when PAMA_TEST_REQUIRE_SERVICES is set.
+func S3(t testing.TB) Option {
+	t.Helper()
+	endpoint := os.Getenv("PAMA_TEST_S3_ENDPOINT")
+	if endpoint == "" {
+		if os.Getenv("PAMA_TEST_REQUIRE_SERVICES") != "" {
+			t.Fatal("PAMA_TEST_S3_ENDPOINT is not set; PAMA_TEST_REQUIRE_SERVICES demands the S3 tests")
+		}
+		t.Skip("PAMA_TEST_S3_ENDPOINT not set; skipping S3")
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	return func(c *config.Config) {
+		c.S3 = config.S3{Endpoint: endpoint, AccessKey: os.Getenv("PAMA_TEST_S3_ACCESS_KEY"),
+			SecretKey: os.Getenv("PAMA_TEST_S3_SECRET_KEY"), Bucket: "pama-test-" + hex.EncodeToString(b[:]), Region: "us-east-1"}
+	}
 }
 
 // OnHost serves the app as http://host:<port> instead of localhost, for

@@ -29,6 +29,10 @@ type Config struct {
 	DatabaseURL string        `name:"database-url" env:"PAMA_DATABASE_URL" help:"PostgreSQL URL (postgres://...). Empty: SQLite files in the data directory." group:"Storage"`
 	TeamIdle    time.Duration `name:"team-idle" env:"PAMA_TEAM_IDLE" default:"2m" help:"Close a team space's SQLite file after this long unused." group:"Storage"`
 
+	S3              S3  `embed:"" prefix:"s3-" envprefix:"PAMA_S3_" group:"Files"`
+	AttachmentMaxMB int `name:"attachment-max-mb" env:"PAMA_ATTACHMENT_MAX_MB" default:"25" help:"Largest attachment, in MiB." group:"Files"`
+	TeamStorageMB   int `name:"team-storage-mb" env:"PAMA_TEAM_STORAGE_MB" default:"1024" help:"Attachment storage each team space may use, in MiB; 0 for no limit." group:"Files"`
+
 	SMTP SMTP `embed:"" prefix:"smtp-" envprefix:"PAMA_SMTP_" group:"Mail"`
 
 	SessionTTL time.Duration `name:"session-ttl" env:"PAMA_SESSION_TTL" default:"720h" help:"A browser session ends after this long unused." group:"Security"`
@@ -44,7 +48,6 @@ type Config struct {
 
 	QuotaMembers int64         `name:"quota-members" env:"PAMA_QUOTA_MEMBERS" default:"0" help:"Default most members of a team space (0: no limit beyond the built-in 1000); operators override it per space." group:"Operations"`
 	QuotaItems   int64         `name:"quota-items" env:"PAMA_QUOTA_ITEMS" default:"0" help:"Default most backlog items of a team space (0: no limit)." group:"Operations"`
-	QuotaStorage int64         `name:"quota-storage" env:"PAMA_QUOTA_STORAGE" default:"0" help:"Default most bytes of files of a team space (0: no limit)." group:"Operations"`
 	DeleteGrace  time.Duration `name:"delete-grace" env:"PAMA_DELETE_GRACE" default:"168h" help:"How long a deleted team space can be restored before it is erased for good." group:"Operations"`
 	HealthEvery  time.Duration `name:"health-every" env:"PAMA_HEALTH_EVERY" default:"15m" help:"How often each team space gets a deep health check (0 turns the checker off)." group:"Operations"`
 	HealthRate   float64       `name:"health-rate" env:"PAMA_HEALTH_RATE" default:"5" help:"Most deep health checks a second." group:"Operations"`
@@ -54,6 +57,17 @@ type Config struct {
 	ExportDir    string        `name:"export-dir" env:"PAMA_EXPORT_DIR" help:"Where export jobs write archives (default <data>/exports)." group:"Operations"`
 
 	ShutdownTimeout time.Duration `name:"shutdown-timeout" env:"PAMA_SHUTDOWN_TIMEOUT" default:"15s" help:"How long to let in-flight requests finish on shutdown." group:"Server"`
+}
+
+// S3 points file storage (attachments, avatars) at an S3-compatible server.
+// With no endpoint, files are kept under <data>/files.
+type S3 struct {
+	Endpoint  string `name:"endpoint" env:"ENDPOINT" help:"S3 server as host:port (MinIO, versitygw, SeaweedFS, AWS). Empty: files under <data>/files."`
+	AccessKey string `name:"access-key" env:"ACCESS_KEY" help:"S3 access key."`
+	SecretKey string `name:"secret-key" env:"SECRET_KEY" help:"S3 secret key."`
+	Bucket    string `name:"bucket" env:"BUCKET" default:"pama" help:"S3 bucket; created if it does not exist."`
+	Region    string `name:"region" env:"REGION" default:"us-east-1" help:"S3 region."`
+	TLS       bool   `name:"tls" env:"TLS" help:"Reach the S3 server over HTTPS."`
 }
 
 // SMTP configures outgoing mail. With no host, mail is written to the log and
@@ -105,6 +119,25 @@ func (c *Config) Validate() error {
 			bad("--smtp-from / PAMA_SMTP_FROM", "must be set when an SMTP host is")
 		}
 	}
+	if c.S3.Endpoint != "" {
+		if strings.Contains(c.S3.Endpoint, "://") || strings.Contains(c.S3.Endpoint, "/") {
+			bad("--s3-endpoint / PAMA_S3_ENDPOINT", "%q must be host:port, without a scheme or path (use --s3-tls for HTTPS)", c.S3.Endpoint)
+		}
+		if c.S3.AccessKey == "" || c.S3.SecretKey == "" {
+			bad("--s3-access-key / PAMA_S3_ACCESS_KEY", "and --s3-secret-key / PAMA_S3_SECRET_KEY must be set when an S3 endpoint is")
+		}
+		if !bucketName(c.S3.Bucket) {
+			bad("--s3-bucket / PAMA_S3_BUCKET", "%q is not a bucket name (3 to 63 lower-case letters, digits, dots and hyphens)", c.S3.Bucket)
+		}
+	} else if c.S3.AccessKey != "" || c.S3.SecretKey != "" {
+		bad("--s3-endpoint / PAMA_S3_ENDPOINT", "must be set when S3 keys are")
+	}
+	if c.AttachmentMaxMB < 1 || c.AttachmentMaxMB > 10240 {
+		bad("--attachment-max-mb / PAMA_ATTACHMENT_MAX_MB", "must be 1 to 10240")
+	}
+	if c.TeamStorageMB < 0 {
+		bad("--team-storage-mb / PAMA_TEAM_STORAGE_MB", "must be 0 (no limit) or more")
+	}
 	for _, r := range []struct {
 		name string
 		v    float64
@@ -124,7 +157,7 @@ func (c *Config) Validate() error {
 	for _, q := range []struct {
 		name string
 		v    int64
-	}{{"--quota-members", c.QuotaMembers}, {"--quota-items", c.QuotaItems}, {"--quota-storage", c.QuotaStorage}} {
+	}{{"--quota-members", c.QuotaMembers}, {"--quota-items", c.QuotaItems}} {
 		if q.v < 0 {
 			bad(q.name, "must be 0 (no limit) or more")
 		}
@@ -145,6 +178,19 @@ func (c *Config) Validate() error {
 		bad("--oidc-key-rotation / PAMA_OIDC_KEY_ROTATION", "must be 0 (off) or at least 24h")
 	}
 	return errors.Join(errs...)
+}
+
+// bucketName reports whether b is a valid S3 bucket name.
+func bucketName(b string) bool {
+	if len(b) < 3 || len(b) > 63 || strings.Trim(b, ".-") != b {
+		return false
+	}
+	for _, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // OIDCProvider is an external OpenID Connect provider members may sign in with.

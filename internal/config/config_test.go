@@ -13,7 +13,8 @@ func TestDefaultsAreValidAndMatchTheDocs(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Fatalf("defaults do not validate: %v", err)
 	}
-	if c.Addr != ":8080" || c.Data != "./pama-data" || c.TeamIdle != 2*time.Minute || c.SMTP.Port != 587 {
+	if c.Addr != ":8080" || c.Data != "./pama-data" || c.TeamIdle != 2*time.Minute || c.SMTP.Port != 587 ||
+		c.AttachmentMaxMB != 25 || c.TeamStorageMB != 1024 || c.S3.Bucket != "pama" || c.S3.Endpoint != "" {
 		t.Errorf("defaults = %+v", c)
 	}
 	if got := c.PublicURL(); got != "http://localhost:8080" {
@@ -33,6 +34,16 @@ func TestValidateNamesEverySettingThatIsWrong(t *testing.T) {
 		{"smtp without from", func(c *config.Config) { c.SMTP.Host = "mail"; c.SMTP.From = "" }, []string{"--smtp-from"}},
 		{"two at once", func(c *config.Config) { c.TeamIdle = 0; c.SessionTTL = 0 }, []string{"--team-idle", "--session-ttl"}},
 		{"operator not an email", func(c *config.Config) { c.Operators = []string{"root"} }, []string{"--operators"}},
+		{"s3 without keys", func(c *config.Config) { c.S3.Endpoint = "minio:9000" }, []string{"--s3-access-key"}},
+		{"s3 endpoint with a scheme", func(c *config.Config) {
+			c.S3 = config.S3{Endpoint: "https://minio:9000", AccessKey: "a", SecretKey: "b", Bucket: "pama"}
+		}, []string{"--s3-endpoint"}},
+		{"s3 bad bucket", func(c *config.Config) {
+			c.S3 = config.S3{Endpoint: "minio:9000", AccessKey: "a", SecretKey: "b", Bucket: "Pama_Files"}
+		}, []string{"--s3-bucket"}},
+		{"s3 keys without endpoint", func(c *config.Config) { c.S3.SecretKey = "b" }, []string{"--s3-endpoint"}},
+		{"no attachment size", func(c *config.Config) { c.AttachmentMaxMB = 0 }, []string{"--attachment-max-mb"}},
+		{"negative quota", func(c *config.Config) { c.TeamStorageMB = -1 }, []string{"--team-storage-mb"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -67,6 +67,10 @@ func (s *Server) activityRoutes() {
 		if err := decodeCursor(in.Cursor, &after); err != nil {
 			return nil, err
 		}
+		if in.EntityType == "notification" {
+			// Notifications are their member's own.
+			return nil, newProblem(http.StatusNotFound, "Notifications have no shared history.")
+		}
 		list, err := s.deps.Activity.EntityHistory(ctx, teamAccess(ctx).Team.ID, in.EntityType, in.EntityID, after, in.Limit+1)
 		if err != nil {
 			return nil, err

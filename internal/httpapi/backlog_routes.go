@@ -410,13 +410,18 @@ func (s *Server) backlogRoutes() {
 	register(s, in(team.PermEditBacklog), huma.Operation{
 		OperationID: "delete-item", Method: http.MethodDelete, Path: "/api/v1/teams/{team}/items/{item}",
 		Summary: "Delete a backlog item", Tags: tags, DefaultStatus: http.StatusNoContent,
-		Description: "Deletes an item without children (delete or move those first).",
+		Description: "Deletes an item without children (delete or move those first), with its comments and files.",
 	}, func(ctx context.Context, in *deleteItemRequest) (*struct{}, error) {
 		id, err := s.itemID(ctx, in.Item)
 		if err != nil {
 			return nil, err
 		}
-		return nil, s.deps.Backlog.DeleteItem(ctx, teamAccess(ctx).Team.ID, id, in.Version)
+		tm := teamAccess(ctx).Team.ID
+		if err := s.deps.Backlog.DeleteItem(ctx, tm, id, in.Version); err != nil {
+			return nil, err
+		}
+		s.deps.Files.Sweep(ctx, tm) // the item's files went to the trash
+		return nil, nil
 	})
 
 	register(s, in(team.PermView), huma.Operation{

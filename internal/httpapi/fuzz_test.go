@@ -22,7 +22,7 @@ func FuzzDecodeRequests(f *testing.F) {
 		`{"name":"t","scopes":"read"}`, `{"name":"T","slug":"fuzz-2","first_product":{"key":"AB","name":"x"}}`,
 		`{"version":1,"deck":"custom","custom_deck":["1","2",""]}`, `{"version":1,"sprint_length_days":7.5}`,
 		`{"version":1,"role":"owner"}`, `{"email":"x@y.co","role":"admin"}`, `{"key":"K1","name":"n","description":"d"}`,
-		`{"version":1,"archived":true,"key":"ZZ"}`, `{"token":"a.b"}`, `{"team_id":"x","invitation_id":"y"}`, `{"new_password":"` + strings.Repeat("p", 900) + `"}`, "\x00\xff", `{"a":` + strings.Repeat("[", 5000),
+		`{"version":1,"archived":true,"key":"ZZ"}`, `{"token":"a.b"}`, `{"body":"@fuzz hi"}`, `{"body":""}`, "\x89PNG\r\n\x1a\n", `{"team_id":"x","invitation_id":"y"}`, `{"new_password":"` + strings.Repeat("p", 900) + `"}`, "\x00\xff", `{"a":` + strings.Repeat("[", 5000),
 	}
 	for _, s := range seeds {
 		f.Add(s, uint8(0))
@@ -48,8 +48,14 @@ func FuzzDecodeRequests(f *testing.F) {
 		{"POST", "/api/v1/teams/fuzz-team/products"},
 		{"PATCH", "/api/v1/teams/fuzz-team/products/FUZ"},
 		{"POST", "/api/v1/invitations/accept"},
+		{"POST", "/api/v1/teams/fuzz-team/items/FUZ-1/comments"},
+		{"POST", "/api/v1/teams/fuzz-team/items/FUZ-1/attachments?name=f%00.txt"},
+		{"PUT", "/api/v1/me/avatar"},
 	}
 	createTeam(f, signedIn, "Fuzz", "fuzz-team", "FUZ")
+	if r := signedIn.Do(f, "POST", "/api/v1/teams/fuzz-team/products/FUZ/items", map[string]string{"kind": "task", "title": "Fuzz"}); r.Status != http.StatusCreated {
+		f.Fatalf("create item: %d %s", r.Status, r.Body)
+	}
 	h := env.App.Handler()
 	f.Fuzz(func(t *testing.T, body string, which uint8) {
 		tg := targets[int(which)%len(targets)]

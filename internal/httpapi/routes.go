@@ -113,4 +113,7 @@ func (s *Server) routes() {
 	s.pamaIDRoutes()
 	s.backlogRoutes()
 	s.sprintRoutes()
+	s.commentRoutes()
+	s.notificationRoutes()
+	s.attachmentRoutes()
 }

@@ -21,8 +21,11 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/pamateam/pama/internal/attachment"
 	"github.com/pamateam/pama/internal/backlog"
+	"github.com/pamateam/pama/internal/comment"
 	"github.com/pamateam/pama/internal/identity"
+	"github.com/pamateam/pama/internal/notification"
 	"github.com/pamateam/pama/internal/oidc"
 	ops "github.com/pamateam/pama/internal/operator"
 	"github.com/pamateam/pama/internal/product"
@@ -41,6 +44,11 @@ type Deps struct {
 	Products *product.Service
 	Backlog  *backlog.Service
 	Sprints  *sprint.Service
+	Comments *comment.Service
+	// Notifications are members' inboxes.
+	Notifications *notification.Service
+	// Files are attachments and avatars.
+	Files    *attachment.Service
 	Activity ActivityReader
 	// Operator is the operator console's service; nil leaves /api/v1/admin/spaces and jobs out of service (503).
 	Operator *ops.Service

@@ -23,17 +23,21 @@ func tenantFixtures(t *testing.T, env *apptest.Env, alice *apptest.Client, teamA
 	var inv invitationOut
 	r.JSON(t, &inv)
 	work := backlogFixtures(t, alice, teamA.ID, productA.ID)
+	talk := discussionFixtures(t, env, alice, teamA.ID, work.item)
 	return map[string]string{
-		"item":        work.item,
-		"sprint":      work.sprint,
-		"status":      work.status,
-		"filter":      work.filter,
-		"team":        teamA.ID,
-		"product":     productA.ID,
-		"account":     alice.Account.ID,
-		"invitation":  inv.ID,
-		"entity_type": "product",
-		"entity_id":   productA.ID,
+		"comment":      talk.comment,
+		"notification": talk.notification,
+		"attachment":   talk.attachment,
+		"item":         work.item,
+		"sprint":       work.sprint,
+		"status":       work.status,
+		"filter":       work.filter,
+		"team":         teamA.ID,
+		"product":      productA.ID,
+		"account":      alice.Account.ID,
+		"invitation":   inv.ID,
+		"entity_type":  "product",
+		"entity_id":    productA.ID,
 	}
 }
 

@@ -559,3 +559,28 @@ func truncate(s string, n int) string {
 	}
 	return s[:n]
 }
+
+// SetAvatar stores url ("" for none) as the account's avatar and returns
+// the one it replaces. It is not a profile edit of the caller's, so it takes
+// no version: it retries when the account changes under it.
+func (s *Service) SetAvatar(ctx context.Context, accountID, url string) (previous string, err error) {
+	for range 3 {
+		a, err := s.store.Account(ctx, accountID)
+		if err != nil {
+			return "", err
+		}
+		_, err = s.store.UpdateAccount(ctx, accountID, a.Version, func(acc *Account) error {
+			acc.Avatar = url
+			return nil
+		})
+		var vc *errkind.VersionConflict
+		if errors.As(err, &vc) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		return a.Avatar, nil
+	}
+	return "", errkind.New(errkind.Conflict, "identity: the account kept changing; try again")
+}

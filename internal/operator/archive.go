@@ -78,9 +78,10 @@ type ManifestTable struct {
 
 // ManifestFile is one file (blob) of an archive.
 type ManifestFile struct {
-	Key    string `json:"key" doc:"Relative to teams/<id>/"`
-	Size   int64  `json:"size"`
-	SHA256 string `json:"sha256"`
+	Key         string `json:"key" doc:"Relative to teams/<id>/"`
+	Size        int64  `json:"size"`
+	SHA256      string `json:"sha256"`
+	ContentType string `json:"content_type,omitempty"`
 }
 
 // AccountRef is an account a space refers to.
@@ -323,7 +324,7 @@ func (s *Service) spoolExport(ctx context.Context, sp Space, dir string) (Manife
 }
 
 func (s *Service) copyBlob(ctx context.Context, key, dst string) (ManifestFile, error) {
-	rc, err := s.deps.Blobs.Get(ctx, key)
+	rc, ct, err := s.deps.Blobs.Get(ctx, key)
 	if err != nil {
 		return ManifestFile{}, err
 	}
@@ -343,7 +344,7 @@ func (s *Service) copyBlob(ctx context.Context, key, dst string) (ManifestFile, 
 	if err != nil {
 		return ManifestFile{}, err
 	}
-	return ManifestFile{Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+	return ManifestFile{Size: n, SHA256: hex.EncodeToString(h.Sum(nil)), ContentType: ct}, nil
 }
 
 // writeArchive writes the spooled export in dir as a tar.gz to w.
@@ -473,7 +474,11 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opts ImportOptions) (
 			if err != nil {
 				return err
 			}
-			err = s.deps.Blobs.Put(ctx, prefix+f.Key, fh, f.Size)
+			ct := f.ContentType
+			if ct == "" {
+				ct = "application/octet-stream"
+			}
+			err = s.deps.Blobs.Put(ctx, prefix+f.Key, fh, f.Size, ct)
 			fh.Close()
 			if err != nil {
 				return fmt.Errorf("operator: import file %s: %w", f.Key, err)
@@ -740,6 +745,9 @@ func (s *spoolSource) Rows(table string, fn func(values []any) error) error {
 					return corrupt("%s row %d belongs to another space", table, line)
 				}
 				v = s.newID
+			} else if str, ok := v.(string); ok && s.newID != s.oldID && strings.HasPrefix(str, BlobPrefix(s.oldID)) {
+				// Keys of the space's files (attachments.blob_key, ...) move with it.
+				v = BlobPrefix(s.newID) + strings.TrimPrefix(str, BlobPrefix(s.oldID))
 			}
 			vals[i] = v
 		}

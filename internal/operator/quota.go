@@ -118,20 +118,27 @@ func (s *Service) AllowItems(ctx context.Context, id string, n int) error {
 	return nil
 }
 
+// StorageQuota returns the most bytes of files a space may keep (0: no
+// limit): its override, else the configured default. The attachment service
+// enforces it on upload, in the same transaction that records the file.
+func (s *Service) StorageQuota(ctx context.Context, id string) (int64, error) {
+	q, err := s.limits(ctx, id)
+	return q.StorageBytes, err
+}
+
 // AllowStorage refuses, with an *errkind.QuotaError, storing size more
-// bytes of files in a space at its storage quota. File uploads call it
-// before storing; it counts the space's files in the blob store.
+// bytes of files in a space at its storage quota.
 func (s *Service) AllowStorage(ctx context.Context, id string, size int64) error {
 	q, err := s.limits(ctx, id)
 	if err != nil || q.StorageBytes == 0 {
 		return err
 	}
-	have, err := s.storageBytes(ctx, id)
+	m, err := s.store.MeasureSpace(ctx, id)
 	if err != nil {
 		return err
 	}
-	if have+size > q.StorageBytes {
-		return &errkind.QuotaError{Quota: "storage_bytes", Limit: q.StorageBytes, Used: have}
+	if m.FileBytes+size > q.StorageBytes {
+		return &errkind.QuotaError{Quota: "storage_bytes", Limit: q.StorageBytes, Used: m.FileBytes}
 	}
 	return nil
 }

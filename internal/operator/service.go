@@ -207,27 +207,12 @@ func (s *Service) refreshUsage(ctx context.Context, id string) (Measure, error) 
 	if err != nil {
 		return m, err
 	}
-	u := Usage{Members: m.Members, Items: m.Items, DatabaseBytes: m.DatabaseBytes}
+	u := Usage{Members: m.Members, Items: m.Items, StorageBytes: m.FileBytes, DatabaseBytes: m.DatabaseBytes}
 	if !m.LastActivityAt.IsZero() {
 		t := m.LastActivityAt
 		u.LastActivityAt = &t
 	}
-	if u.StorageBytes, err = s.storageBytes(ctx, id); err != nil {
-		return m, err
-	}
 	return m, s.store.SaveUsage(ctx, id, u)
-}
-
-func (s *Service) storageBytes(ctx context.Context, id string) (int64, error) {
-	if s.deps.Blobs == nil {
-		return 0, nil
-	}
-	var n int64
-	err := s.deps.Blobs.Walk(ctx, BlobPrefix(id), func(_ string, size int64) error {
-		n += size
-		return nil
-	})
-	return n, err
 }
 
 // BlobPrefix is where a space's files live in the blob store.

@@ -60,12 +60,12 @@ type files struct{ l *blob.Local }
 func (f files) Walk(ctx context.Context, prefix string, fn func(string, int64) error) error {
 	return f.l.Walk(ctx, prefix, func(i blob.Info) error { return fn(i.Key, i.Size) })
 }
-func (f files) Get(ctx context.Context, key string) (io.ReadCloser, error) {
-	rc, _, err := f.l.Get(ctx, key)
-	return rc, err
+func (f files) Get(ctx context.Context, key string) (io.ReadCloser, string, error) {
+	rc, info, err := f.l.Get(ctx, key)
+	return rc, info.ContentType, err
 }
-func (f files) Put(ctx context.Context, key string, r io.Reader, size int64) error {
-	return f.l.Put(ctx, key, r, size, "application/octet-stream")
+func (f files) Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) error {
+	return f.l.Put(ctx, key, r, size, contentType)
 }
 func (f files) DeletePrefix(ctx context.Context, prefix string) error {
 	return f.l.DeletePrefix(ctx, prefix)

@@ -49,8 +49,8 @@ type Store interface {
 	// MemberIDs returns the account ids of every member of a space.
 	MemberIDs(ctx context.Context, team string) ([]string, error)
 
-	// MeasureSpace counts the space's members and items, the size of its
-	// database and its newest activity, and runs a quick integrity check of
+	// MeasureSpace counts the space's members, items and bytes of files,
+	// the size of its database and its newest activity, and runs a quick integrity check of
 	// its database (SQLite: PRAGMA quick_check). A failed check is reported
 	// in Measure.DBError, not as err.
 	MeasureSpace(ctx context.Context, team string) (Measure, error)
@@ -132,6 +132,7 @@ type Measure struct {
 	Members        int64
 	Items          int64
 	DatabaseBytes  int64
+	FileBytes      int64 // bytes of attachments, as the space's own data counts them
 	LastActivityAt time.Time
 	DBError        string // "" when the database opened and passed its check
 	DBTime         time.Duration
@@ -142,8 +143,9 @@ type Measure struct {
 type Blobs interface {
 	// Walk calls fn for every object under prefix.
 	Walk(ctx context.Context, prefix string, fn func(key string, size int64) error) error
-	Get(ctx context.Context, key string) (io.ReadCloser, error)
-	Put(ctx context.Context, key string, r io.Reader, size int64) error
+	// Get opens an object and says its content type.
+	Get(ctx context.Context, key string) (io.ReadCloser, string, error)
+	Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) error
 	DeletePrefix(ctx context.Context, prefix string) error
 }
 

@@ -44,7 +44,8 @@ func scanActivity(rows *sql.Rows) ([]activity.Entry, error) {
 }
 
 // ActivityFeed returns up to limit of team's entries with seq below before
-// (0: from the newest), newest first.
+// (0: from the newest), newest first. Notifications are left out: they are
+// each member's own, published to that member alone.
 func (s *Store) ActivityFeed(ctx context.Context, team string, before int64, limit int) ([]activity.Entry, error) {
 	var out []activity.Entry
 	err := s.readTeam(ctx, team, "activity.feed", func(q queryer) error {
@@ -52,7 +53,7 @@ func (s *Store) ActivityFeed(ctx context.Context, team string, before int64, lim
 			before = 1 << 62
 		}
 		rows, err := q.QueryContext(ctx, `SELECT `+activityColumns+` FROM activity
-			WHERE team_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3`, team, before, limit)
+			WHERE team_id = $1 AND seq < $2 AND entity_type <> 'notification' ORDER BY seq DESC LIMIT $3`, team, before, limit)
 		if err != nil {
 			return fmt.Errorf("sqlstore: activity feed: %w", err)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/pamateam/pama/internal/activity"
 	"github.com/pamateam/pama/internal/backlog"
 	"github.com/pamateam/pama/internal/errkind"
+	"github.com/pamateam/pama/internal/notification"
 )
 
 // Items. A product's backlog order is items.rank (see backlog/rank.go): a
@@ -255,7 +256,10 @@ func (s *Store) CreateItem(ctx context.Context, team string, n backlog.NewItem) 
 			if err := s.indexItem(t, team, it.ID, doc, false); err != nil {
 				return err
 			}
-			return t.record("item", it.ID, "created", 1, activity.Diff(nil, it))
+			if err := t.record("item", it.ID, "created", 1, activity.Diff(nil, it)); err != nil {
+				return err
+			}
+			return s.notify(t, team, assignedNotices(nil, it.Assignees, it.ID))
 		})
 	})
 	return it, err
@@ -725,7 +729,22 @@ func saveItem(s *Store, t *tx, team string, before backlog.Item, after *backlog.
 	case before.Rank != after.Rank && len(changes) == 1:
 		action = "reordered"
 	}
-	return t.record("item", after.ID, action, after.Version, changes)
+	if err := t.record("item", after.ID, action, after.Version, changes); err != nil {
+		return err
+	}
+	return s.notify(t, team, assignedNotices(before.Assignees, after.Assignees, after.ID))
+}
+
+// assignedNotices notifies the accounts in after that are not in before that
+// they were assigned the item (notify skips the actor).
+func assignedNotices(before, after []string, itemID string) []notification.Notice {
+	var out []notification.Notice
+	for _, a := range after {
+		if !slices.Contains(before, a) {
+			out = append(out, notification.Notice{AccountID: a, Kind: notification.KindAssigned, ItemID: itemID})
+		}
+	}
+	return out
 }
 
 // MoveItem gives an item a new status, a new rank, or both, in one write.
@@ -786,7 +805,14 @@ func (s *Store) DeleteItem(ctx context.Context, team, id string, version int64) 
 		if err := s.unindexItem(t, team, id); err != nil {
 			return err
 		}
+		// The item's discussion and files go with it (their history stays
+		// in the activity record); the files' content is swept from the trash.
+		if err := s.trashAttachments(t, team, "item_id", id, false); err != nil {
+			return err
+		}
 		for _, q := range []string{
+			`DELETE FROM comments WHERE team_id = $1 AND item_id = $2`,
+			`DELETE FROM notifications WHERE team_id = $1 AND item_id = $2`,
 			`DELETE FROM item_assignees WHERE team_id = $1 AND item_id = $2`,
 			`DELETE FROM item_labels WHERE team_id = $1 AND item_id = $2`,
 			`DELETE FROM items WHERE team_id = $1 AND id = $2`,

@@ -691,8 +691,9 @@ func (s *Store) MeasureSpace(ctx context.Context, id string) (operator.Measure, 
 		}
 		var last sql.NullInt64
 		err := q.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM members WHERE team_id = $1),
-			(SELECT count(*) FROM items WHERE team_id = $1), (SELECT max(at) FROM activity WHERE team_id = $1)`, id).
-			Scan(&m.Members, &m.Items, &last)
+			(SELECT count(*) FROM items WHERE team_id = $1), (SELECT max(at) FROM activity WHERE team_id = $1),
+			COALESCE((SELECT bytes FROM storage_usage WHERE team_id = $1), 0)`, id).
+			Scan(&m.Members, &m.Items, &last, &m.FileBytes)
 		if err != nil {
 			return fmt.Errorf("sqlstore: measure space: %w", err)
 		}
