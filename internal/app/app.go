@@ -122,7 +122,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		Accounts: accountEmails{store},
 		Logger:   log.With("component", "operator"),
 	}, operator.Config{
-		Defaults: operator.Quota{Members: cfg.QuotaMembers, Items: cfg.QuotaItems,
+		Defaults: operator.SpaceQuota{Members: cfg.QuotaMembers, Items: cfg.QuotaItems,
 			StorageBytes: int64(cfg.TeamStorageMB) << 20},
 		DeleteGrace: cfg.DeleteGrace,
 		AlertAfter:  cfg.HealthAlert,

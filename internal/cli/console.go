@@ -311,7 +311,7 @@ type spacesHealthCmd struct {
 }
 
 func (c *spacesHealthCmd) run(ctx context.Context, o *operator.Service, w io.Writer) error {
-	var checks []operator.Check
+	var checks []operator.HealthCheck
 	if c.History {
 		var err error
 		if checks, err = o.HealthHistory(ctx, c.Space, 0, team.MaxPageLimit); err != nil {
@@ -322,7 +322,7 @@ func (c *spacesHealthCmd) run(ctx context.Context, o *operator.Service, w io.Wri
 		if err != nil {
 			return err
 		}
-		checks = []operator.Check{ch}
+		checks = []operator.HealthCheck{ch}
 	}
 	if c.JSON {
 		return json.NewEncoder(w).Encode(checks)

@@ -93,12 +93,12 @@ type healthHistoryRequest struct {
 
 type healthHistory struct {
 	Body struct {
-		Checks []ops.Check `json:"checks"`
+		Checks []ops.HealthCheck `json:"checks"`
 	}
 }
 
 type checkResponse struct {
-	Body ops.Check
+	Body ops.HealthCheck
 }
 
 type importRequest struct {
@@ -341,7 +341,7 @@ func (s *Server) adminSpaceRoutes() {
 		out := &healthHistory{}
 		out.Body.Checks = list
 		if out.Body.Checks == nil {
-			out.Body.Checks = []ops.Check{}
+			out.Body.Checks = []ops.HealthCheck{}
 		}
 		return out, nil
 	})

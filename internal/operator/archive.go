@@ -440,7 +440,7 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opts ImportOptions) (
 
 	// The rows keep their ids, so the space they came from must not be here
 	// (in any state: a deleted space keeps its rows until it is erased).
-	if _, err := s.store.Space(ctx, m.Space.ID, Quota{}); err == nil {
+	if _, err := s.store.Space(ctx, m.Space.ID, SpaceQuota{}); err == nil {
 		return ImportResult{}, ErrRowsExist
 	} else if !errors.Is(err, errkind.NotFound) {
 		return ImportResult{}, err

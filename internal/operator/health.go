@@ -11,8 +11,8 @@ import (
 	"github.com/pamateam/pama/internal/team"
 )
 
-// Check is one deep health check of a space.
-type Check struct {
+// HealthCheck is one deep health check of a space.
+type HealthCheck struct {
 	Seq    int64     `json:"seq"`
 	TeamID string    `json:"team_id"`
 	At     time.Time `json:"at"`
@@ -36,24 +36,24 @@ type Check struct {
 // is below Config.MaxErrorRate, and a real-time round trip succeeds (when
 // a real-time layer is configured). The space's usage counters are
 // refreshed on the way.
-func (s *Service) CheckHealth(ctx context.Context, ref string) (Check, error) {
+func (s *Service) CheckHealth(ctx context.Context, ref string) (HealthCheck, error) {
 	sp, err := s.space(ctx, ref)
 	if err != nil {
-		return Check{}, err
+		return HealthCheck{}, err
 	}
 	if sp.State != team.StateActive && sp.State != team.StateSuspended {
-		return Check{}, errkind.New(errkind.Conflict, fmt.Sprintf("operator: a space that is %s is not checked", sp.State))
+		return HealthCheck{}, errkind.New(errkind.Conflict, fmt.Sprintf("operator: a space that is %s is not checked", sp.State))
 	}
 	return s.check(ctx, sp.ID)
 }
 
-func (s *Service) check(ctx context.Context, id string) (Check, error) {
-	c := Check{TeamID: id, At: s.now(), Realtime: "not_checked"}
+func (s *Service) check(ctx context.Context, id string) (HealthCheck, error) {
+	c := HealthCheck{TeamID: id, At: s.now(), Realtime: "not_checked"}
 	var problems []string
 	m, err := s.refreshUsage(ctx, id)
 	switch {
 	case err != nil && ctx.Err() != nil:
-		return Check{}, ctx.Err()
+		return HealthCheck{}, ctx.Err()
 	case err != nil:
 		problems = append(problems, "database: "+err.Error())
 	case m.DBError != "":
@@ -84,7 +84,7 @@ func (s *Service) check(ctx context.Context, id string) (Check, error) {
 	}
 	h, err := s.store.RecordHealth(ctx, c, s.cfg.AlertAfter)
 	if err != nil {
-		return Check{}, err
+		return HealthCheck{}, err
 	}
 	c.Health = h
 	if h == HealthAlert {
@@ -94,7 +94,7 @@ func (s *Service) check(ctx context.Context, id string) (Check, error) {
 }
 
 // HealthHistory lists a space's checks, newest first.
-func (s *Service) HealthHistory(ctx context.Context, ref string, before int64, limit int) ([]Check, error) {
+func (s *Service) HealthHistory(ctx context.Context, ref string, before int64, limit int) ([]HealthCheck, error) {
 	sp, err := s.space(ctx, ref)
 	if err != nil {
 		return nil, err

@@ -60,9 +60,9 @@ type Space struct {
 	// PurgeAt is when a deleted space is erased for good.
 	PurgeAt *time.Time `json:"purge_at,omitempty" doc:"Deleted spaces: when they are erased for good; restore before then"`
 	// Archive says how an archived space is stored: "gzip" (SQLite file compressed) or "state" (PostgreSQL).
-	Archive string `json:"archive,omitempty" enum:"gzip,state" doc:"Archived spaces: gzip (its SQLite file is compressed) or state (PostgreSQL: a state change only)"`
-	Usage   Usage  `json:"usage"`
-	Quota   Quota  `json:"quota" doc:"The space's limits: its overrides, else the configured defaults"`
+	Archive string     `json:"archive,omitempty" enum:"gzip,state" doc:"Archived spaces: gzip (its SQLite file is compressed) or state (PostgreSQL: a state change only)"`
+	Usage   SpaceUsage `json:"usage"`
+	Quota   SpaceQuota `json:"quota" doc:"The space's limits: its overrides, else the configured defaults"`
 	// HealthState is the last deep check's outcome.
 	Health       Health     `json:"health" enum:"unknown,ok,failing,alert"`
 	HealthAt     *time.Time `json:"health_at,omitempty" doc:"When the last deep check ran"`
@@ -73,8 +73,8 @@ type Space struct {
 	Connections int `json:"connections" doc:"Open real-time connections to the space; -1 when the real-time layer does not report counts"`
 }
 
-// Usage is what a space holds, as last counted.
-type Usage struct {
+// SpaceUsage is what a space holds, as last counted.
+type SpaceUsage struct {
 	Members        int64      `json:"members"`
 	Items          int64      `json:"items"`
 	StorageBytes   int64      `json:"storage_bytes" doc:"Bytes of files (attachments) under the space"`
@@ -84,8 +84,8 @@ type Usage struct {
 	CountedAt *time.Time `json:"counted_at,omitempty" doc:"When these counters were taken (by the health checker, a lifecycle action or a show)"`
 }
 
-// Quota is a space's limits. Zero means no limit.
-type Quota struct {
+// SpaceQuota is a space's limits. Zero means no limit.
+type SpaceQuota struct {
 	Members      int64 `json:"members" doc:"Most members (0: no limit)"`
 	Items        int64 `json:"items" doc:"Most backlog items (0: no limit)"`
 	StorageBytes int64 `json:"storage_bytes" doc:"Most bytes of files (0: no limit)"`

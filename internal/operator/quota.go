@@ -52,16 +52,16 @@ func (s *Service) QuotaOverride(ctx context.Context, ref string) (QuotaOverride,
 }
 
 // limits returns a space's effective quota.
-func (s *Service) limits(ctx context.Context, id string) (Quota, error) {
+func (s *Service) limits(ctx context.Context, id string) (SpaceQuota, error) {
 	o, err := s.store.QuotaOverride(ctx, id)
 	if err != nil {
-		return Quota{}, err
+		return SpaceQuota{}, err
 	}
 	return o.Apply(s.cfg.Defaults), nil
 }
 
 // Apply returns d with o's overrides in place.
-func (o QuotaOverride) Apply(d Quota) Quota {
+func (o QuotaOverride) Apply(d SpaceQuota) SpaceQuota {
 	if o.Members != nil {
 		d.Members = *o.Members
 	}

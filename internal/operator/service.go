@@ -17,7 +17,7 @@ import (
 // Config tunes the service. Zero values take the defaults.
 type Config struct {
 	// Defaults are the quotas of spaces without overrides (0: no limit).
-	Defaults Quota
+	Defaults SpaceQuota
 	// DeleteGrace is how long a deleted space can be restored before it is
 	// erased. Default 7 days.
 	DeleteGrace time.Duration
@@ -207,7 +207,7 @@ func (s *Service) refreshUsage(ctx context.Context, id string) (Measure, error) 
 	if err != nil {
 		return m, err
 	}
-	u := Usage{Members: m.Members, Items: m.Items, StorageBytes: m.FileBytes, DatabaseBytes: m.DatabaseBytes}
+	u := SpaceUsage{Members: m.Members, Items: m.Items, StorageBytes: m.FileBytes, DatabaseBytes: m.DatabaseBytes}
 	if !m.LastActivityAt.IsZero() {
 		t := m.LastActivityAt
 		u.LastActivityAt = &t

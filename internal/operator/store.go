@@ -14,9 +14,9 @@ import (
 type Store interface {
 	// Spaces lists one page of spaces matching q, with quotas filled from
 	// defaults where the space has no override.
-	Spaces(ctx context.Context, q ListQuery, defaults Quota) ([]Space, string, error)
+	Spaces(ctx context.Context, q ListQuery, defaults SpaceQuota) ([]Space, string, error)
 	// Space returns the space whose id or slug is ref, in any state, or ErrNotFound.
-	Space(ctx context.Context, ref string, defaults Quota) (Space, error)
+	Space(ctx context.Context, ref string, defaults SpaceQuota) (Space, error)
 	// SpaceIDs returns the ids of every space matching f (at most MaxSpaces).
 	SpaceIDs(ctx context.Context, f SpaceFilter) ([]string, error)
 
@@ -55,7 +55,7 @@ type Store interface {
 	// in Measure.DBError, not as err.
 	MeasureSpace(ctx context.Context, team string) (Measure, error)
 	// SaveUsage stores the counters of a space.
-	SaveUsage(ctx context.Context, team string, u Usage) error
+	SaveUsage(ctx context.Context, team string, u SpaceUsage) error
 	// TeamErrors reports the store operations on team's data in the last
 	// window and how many of them failed unexpectedly (not a domain error
 	// such as not-found or a conflict).
@@ -63,10 +63,10 @@ type Store interface {
 	// RecordHealth stores one check and updates the space's health state:
 	// failing after a failed check, alert after alertAfter in a row, ok
 	// after a good one. It returns the new state.
-	RecordHealth(ctx context.Context, c Check, alertAfter int) (Health, error)
+	RecordHealth(ctx context.Context, c HealthCheck, alertAfter int) (Health, error)
 	// HealthHistory lists the space's checks, newest first, with seq below
 	// before (0: from the newest).
-	HealthHistory(ctx context.Context, team string, before int64, limit int) ([]Check, error)
+	HealthHistory(ctx context.Context, team string, before int64, limit int) ([]HealthCheck, error)
 	// DueForHealth returns reachable spaces whose last check is older than
 	// before, oldest first.
 	DueForHealth(ctx context.Context, before time.Time, limit int) ([]string, error)

@@ -118,7 +118,7 @@ const spaceColumns = `t.id, t.slug, t.name, t.state, t.closed, t.created_by, t.c
 	COALESCE(o.last_activity_at, 0), COALESCE(o.usage_at, 0), COALESCE(o.health, 'unknown'),
 	COALESCE(o.health_fails, 0), COALESCE(o.health_at, 0), COALESCE(o.health_detail, '')`
 
-func scanSpace(row interface{ Scan(...any) error }, d operator.Quota) (operator.Space, error) {
+func scanSpace(row interface{ Scan(...any) error }, d operator.SpaceQuota) (operator.Space, error) {
 	var sp operator.Space
 	var state, health string
 	var created, updated, purge, lastAct, usageAt, healthAt int64
@@ -215,7 +215,7 @@ func sortKey(s operator.Sort) (string, bool) {
 
 // Spaces lists one page of spaces. The cursor holds the last row's sort key
 // and id.
-func (s *Store) Spaces(ctx context.Context, q operator.ListQuery, d operator.Quota) ([]operator.Space, string, error) {
+func (s *Store) Spaces(ctx context.Context, q operator.ListQuery, d operator.SpaceQuota) ([]operator.Space, string, error) {
 	after, err := decodeCursor(q.Cursor, 2)
 	if err != nil {
 		return nil, "", err
@@ -286,7 +286,7 @@ type scanPlus struct {
 func (p scanPlus) Scan(dest ...any) error { return p.rows.Scan(append(dest, p.extra)...) }
 
 // Space returns one space by id or slug.
-func (s *Store) Space(ctx context.Context, ref string, d operator.Quota) (operator.Space, error) {
+func (s *Store) Space(ctx context.Context, ref string, d operator.SpaceQuota) (operator.Space, error) {
 	col := "t.slug"
 	if validTeamFileName(ref) {
 		col = "t.id"
@@ -715,7 +715,7 @@ func (s *Store) MeasureSpace(ctx context.Context, id string) (operator.Measure, 
 }
 
 // SaveUsage stores a space's counters.
-func (s *Store) SaveUsage(ctx context.Context, id string, u operator.Usage) error {
+func (s *Store) SaveUsage(ctx context.Context, id string, u operator.SpaceUsage) error {
 	var last int64
 	if u.LastActivityAt != nil {
 		last = ms(*u.LastActivityAt)
@@ -737,7 +737,7 @@ func (s *Store) SaveUsage(ctx context.Context, id string, u operator.Usage) erro
 const healthHistoryKept = 500
 
 // RecordHealth stores a check and updates the space's health state.
-func (s *Store) RecordHealth(ctx context.Context, c operator.Check, alertAfter int) (operator.Health, error) {
+func (s *Store) RecordHealth(ctx context.Context, c operator.HealthCheck, alertAfter int) (operator.Health, error) {
 	var h operator.Health
 	err := s.inPlatform(ctx, "operator.record_health", func(t *tx) error {
 		if err := ensureOps(t, c.TeamID); err != nil {
@@ -774,11 +774,11 @@ func (s *Store) RecordHealth(ctx context.Context, c operator.Check, alertAfter i
 }
 
 // HealthHistory lists a space's checks, newest first.
-func (s *Store) HealthHistory(ctx context.Context, id string, before int64, limit int) ([]operator.Check, error) {
+func (s *Store) HealthHistory(ctx context.Context, id string, before int64, limit int) ([]operator.HealthCheck, error) {
 	if before <= 0 {
 		before = 1 << 62
 	}
-	var out []operator.Check
+	var out []operator.HealthCheck
 	err := s.readPlatform(ctx, "operator.health_history", func(q queryer) error {
 		rows, err := q.QueryContext(ctx, `SELECT seq, team_id, at, ok, db_ok, db_ms, ops, errors, realtime, detail FROM team_health
 			WHERE team_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3`, id, before, limit)
@@ -787,7 +787,7 @@ func (s *Store) HealthHistory(ctx context.Context, id string, before int64, limi
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var c operator.Check
+			var c operator.HealthCheck
 			var at int64
 			if err := rows.Scan(&c.Seq, &c.TeamID, &at, &c.OK, &c.DatabaseOK, &c.DatabaseMS, &c.Ops, &c.Errors, &c.Realtime, &c.Detail); err != nil {
 				return fmt.Errorf("sqlstore: health history: %w", err)
