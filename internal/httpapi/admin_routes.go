@@ -47,6 +47,10 @@ type spaceList struct {
 	}
 }
 
+type summaryResponse struct {
+	Body ops.Summary
+}
+
 type spaceResponse struct {
 	Body ops.Space
 }
@@ -210,6 +214,23 @@ func (s *Server) adminSpaceRoutes() {
 			out.Body.Spaces = []ops.Space{}
 		}
 		return out, nil
+	})
+
+	register(s, operator, huma.Operation{
+		OperationID: "get-console-summary", Method: http.MethodGet, Path: "/api/v1/admin/summary",
+		Summary: "The install at a glance", Tags: tags,
+		Description: "Spaces per state, reachable spaces per health state, jobs per state, and the team files open " +
+			"on the node that answered. The platform's own metrics are at /metrics (Prometheus).",
+	}, func(ctx context.Context, _ *struct{}) (*summaryResponse, error) {
+		o, err := op()
+		if err != nil {
+			return nil, err
+		}
+		sum, err := o.Summary(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return &summaryResponse{Body: sum}, nil
 	})
 
 	register(s, operator, huma.Operation{

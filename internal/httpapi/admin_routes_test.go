@@ -184,6 +184,16 @@ func TestConsoleLifecycleOverHTTP(t *testing.T) {
 		mustStatus(t, ops.Do(t, "POST", "/api/v1/admin/spaces/blue-whales/restore", nil), http.StatusOK, "restore")
 		mustStatus(t, ada.Do(t, "GET", "/api/v1/teams/blue-whales", nil), http.StatusOK, "read restored")
 
+		var sum struct {
+			Spaces map[string]int `json:"spaces"`
+			Health map[string]int `json:"health"`
+			Engine string         `json:"engine"`
+		}
+		ops.Do(t, "GET", "/api/v1/admin/summary", nil).JSON(t, &sum)
+		if sum.Spaces["active"] != 1 || sum.Health["ok"] != 1 || sum.Engine == "" {
+			t.Errorf("summary = %+v", sum)
+		}
+
 		// Every action is audited with the operator as actor.
 		r = ops.Do(t, "GET", "/api/v1/admin/audit?target="+tm.ID, nil)
 		var audit struct {

@@ -144,6 +144,22 @@ func (f SpaceFilter) Check() error {
 	return errs.Err()
 }
 
+// Summary is the install at a glance, for the console's front page.
+type Summary struct {
+	// Spaces counts spaces per state.
+	Spaces map[string]int `json:"spaces" doc:"Spaces per state (creating, active, suspended, archived, deleted)"`
+	// Health counts active and suspended spaces per health state.
+	Health map[string]int `json:"health" doc:"Active and suspended spaces per health state (unknown, ok, failing, alert)"`
+	// Jobs counts jobs per state.
+	Jobs map[string]int `json:"jobs" doc:"Jobs per state (queued, running, paused, cancelled, done, failed)"`
+	// OpenFiles is the number of team files this node has open (SQLite).
+	OpenFiles int `json:"open_files" doc:"Team-space SQLite files open on the node that answered (0 on PostgreSQL)"`
+	// Engine is "sqlite" or "postgres".
+	Engine string `json:"engine" enum:"sqlite,postgres"`
+	// TeamSchemaVersion is the latest team schema this node knows.
+	TeamSchemaVersion int64 `json:"team_schema_version"`
+}
+
 // Sort orders the space list.
 type Sort string
 

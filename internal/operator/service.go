@@ -171,6 +171,11 @@ func (s *Service) connections(id string) int {
 	return s.deps.Connections(id)
 }
 
+// Summary returns the install at a glance.
+func (s *Service) Summary(ctx context.Context) (Summary, error) {
+	return s.store.Summary(ctx)
+}
+
 // Show returns one space by id or slug. For a reachable space it counts
 // usage afresh and stores the counters.
 func (s *Service) Show(ctx context.Context, ref string) (Space, error) {

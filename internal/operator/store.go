@@ -17,6 +17,9 @@ type Store interface {
 	Spaces(ctx context.Context, q ListQuery, defaults SpaceQuota) ([]Space, string, error)
 	// Space returns the space whose id or slug is ref, in any state, or ErrNotFound.
 	Space(ctx context.Context, ref string, defaults SpaceQuota) (Space, error)
+	// Summary counts spaces per state and health and jobs per state, and
+	// reports the team files open on this node.
+	Summary(ctx context.Context) (Summary, error)
 	// SpaceIDs returns the ids of every space matching f (at most MaxSpaces).
 	SpaceIDs(ctx context.Context, f SpaceFilter) ([]string, error)
 

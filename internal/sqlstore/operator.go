@@ -307,6 +307,43 @@ func (s *Store) Space(ctx context.Context, ref string, d operator.SpaceQuota) (o
 	return sp, err
 }
 
+// Summary counts spaces per state and health, and jobs per state.
+func (s *Store) Summary(ctx context.Context) (operator.Summary, error) {
+	sum := operator.Summary{Spaces: map[string]int{}, Health: map[string]int{}, Jobs: map[string]int{},
+		OpenFiles: s.OpenTeamCount(), Engine: string(s.engine), TeamSchemaVersion: s.TeamSchemaVersion()}
+	err := s.readPlatform(ctx, "operator.summary", func(q queryer) error {
+		for _, c := range []struct {
+			into  map[string]int
+			query string
+		}{
+			{sum.Spaces, `SELECT state, count(*) FROM teams GROUP BY state`},
+			{sum.Health, `SELECT o.health, count(*) FROM teams t JOIN team_ops o ON o.team_id = t.id
+				WHERE t.state IN ('active', 'suspended') GROUP BY o.health`},
+			{sum.Jobs, `SELECT state, count(*) FROM jobs GROUP BY state`},
+		} {
+			rows, err := q.QueryContext(ctx, c.query)
+			if err != nil {
+				return fmt.Errorf("sqlstore: summary: %w", err)
+			}
+			for rows.Next() {
+				var k string
+				var n int
+				if err := rows.Scan(&k, &n); err != nil {
+					rows.Close()
+					return fmt.Errorf("sqlstore: summary: %w", err)
+				}
+				c.into[k] = n
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return sum, err
+}
+
 // SpaceIDs returns the ids of the spaces f selects, oldest first.
 func (s *Store) SpaceIDs(ctx context.Context, f operator.SpaceFilter) ([]string, error) {
 	where, args := spaceWhere(f)
