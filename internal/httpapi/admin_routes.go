@@ -172,6 +172,9 @@ type auditList struct {
 // through `pama admin spaces import`.
 const maxImportBytes = 512 << 20
 
+// maxImportUnpacked bounds what an uploaded archive may unpack to.
+const maxImportUnpacked = 4 << 30
+
 var errNoOperator = errkind.New(errkind.Unavailable, "httpapi: the operator console is not configured")
 
 // adminSpaceRoutes registers the operator console's API.
@@ -423,7 +426,8 @@ func (s *Server) adminSpaceRoutes() {
 		if err != nil {
 			return nil, err
 		}
-		res, err := o.Import(ctx, bytes.NewReader(in.RawBody), ops.ImportOptions{KeepID: in.KeepID, Slug: in.Slug})
+		res, err := o.Import(ctx, bytes.NewReader(in.RawBody), ops.ImportOptions{KeepID: in.KeepID, Slug: in.Slug,
+			MaxBytes: maxImportUnpacked})
 		if err != nil {
 			return nil, err
 		}
