@@ -704,3 +704,33 @@ func firstItem(t *testing.T, s *sqlstore.Store, id string) string {
 	}
 	return page.Items[0].ID
 }
+
+func TestHealthCheckLeavesNoFileOpen(t *testing.T) {
+	s := sqlstoretest.SQLite(t)
+	e := newEnv(t, s, t.TempDir(), operator.Config{})
+	tm, _ := e.space(t, "closed-file", 3)
+	unseal, err := s.SealSpace(ctx, tm.ID) // closes the file
+	if err != nil {
+		t.Fatal(err)
+	}
+	unseal()
+	if n := s.OpenTeamCount(); n != 0 {
+		t.Fatalf("%d files open before the check", n)
+	}
+	if c, err := e.svc.CheckHealth(ctx, tm.ID); err != nil || !c.OK {
+		t.Fatalf("check = %+v, %v", c, err)
+	}
+	if n := s.OpenTeamCount(); n != 0 {
+		t.Fatalf("%d files open after the check, want 0", n)
+	}
+	// A file in use stays open.
+	if _, err := s.CountItems(ctx, tm.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.CheckHealth(ctx, tm.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.OpenTeamCount(); n != 1 {
+		t.Fatalf("%d files open after checking an open one, want 1", n)
+	}
+}

@@ -290,6 +290,37 @@ func closeFile(tf *teamFile) {
 	}
 }
 
+// isOpen reports whether team's file is open now.
+func (f *teamFiles) isOpen(team string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	_, ok := f.open[team]
+	return ok
+}
+
+// closeIfUnused closes team's file now if nobody is using it, instead of
+// waiting for it to idle out: for visits such as health checks that
+// should leave no file open behind them.
+func (f *teamFiles) closeIfUnused(team string) {
+	f.mu.Lock()
+	tf, ok := f.open[team]
+	if !ok || tf.refs > 0 {
+		f.mu.Unlock()
+		return
+	}
+	select {
+	case <-tf.ready:
+	default:
+		f.mu.Unlock()
+		return
+	}
+	delete(f.open, team)
+	n := len(f.open)
+	f.mu.Unlock()
+	closeFile(tf)
+	f.report(n)
+}
+
 func (f *teamFiles) count() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
