@@ -135,7 +135,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		Blobs:    operatorBlobs{blobs},
 		Mailer:   mailer,
 		Accounts: accountEmails{store},
-		Logger:   log.With("component", "operator"),
+		// The hub is built further down (it needs the team service, which
+		// needs the operator's quotas); these run only once serving.
+		RoundTrip:   func(ctx context.Context, team string) error { return a.Realtime.RoundTrip(ctx, team) },
+		Connections: func(team string) int { return a.Realtime.Connections(team) },
+		Logger:      log.With("component", "operator"),
 	}, operator.Config{
 		Defaults: operator.SpaceQuota{Members: cfg.QuotaMembers, Items: cfg.QuotaItems,
 			StorageBytes: int64(cfg.TeamStorageMB) << 20},
