@@ -50,13 +50,7 @@ func (s *Server) activityRoutes() {
 		if err != nil {
 			return nil, err
 		}
-		out := &activityPage{}
-		if len(list) > in.Limit {
-			list = list[:in.Limit]
-			out.Body.NextCursor = encodeCursor(list[len(list)-1].Seq)
-		}
-		out.Body.Entries = nonNil(list)
-		return out, nil
+		return activityPageOf(list, in.Limit), nil
 	})
 
 	register(s, in(team.PermView), huma.Operation{
@@ -84,14 +78,20 @@ func (s *Server) activityRoutes() {
 			// entity in this team (perhaps one of another team).
 			return nil, newProblem(http.StatusNotFound, "Nothing of that type and id was ever recorded in this team space.")
 		}
-		out := &activityPage{}
-		if len(list) > in.Limit {
-			list = list[:in.Limit]
-			out.Body.NextCursor = encodeCursor(list[len(list)-1].Seq)
-		}
-		out.Body.Entries = nonNil(list)
-		return out, nil
+		return activityPageOf(list, in.Limit), nil
 	})
+}
+
+// activityPageOf makes a page of entries read with limit+1, so that an extra
+// entry means there is more, from the last entry's position.
+func activityPageOf(list []activity.Entry, limit int) *activityPage {
+	out := &activityPage{}
+	if len(list) > limit {
+		list = list[:limit]
+		out.Body.NextCursor = encodeCursor(list[len(list)-1].Seq)
+	}
+	out.Body.Entries = nonNil(list)
+	return out
 }
 
 // hiddenFrom lists the entity types a member may not read in the activity
