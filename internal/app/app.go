@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -25,6 +27,7 @@ import (
 
 	"github.com/pamateam/pama/internal/attachment"
 	"github.com/pamateam/pama/internal/backlog"
+	"github.com/pamateam/pama/internal/blob"
 	"github.com/pamateam/pama/internal/comment"
 	"github.com/pamateam/pama/internal/config"
 	"github.com/pamateam/pama/internal/httpapi"
@@ -33,6 +36,7 @@ import (
 	"github.com/pamateam/pama/internal/notification"
 	"github.com/pamateam/pama/internal/oidc"
 	"github.com/pamateam/pama/internal/onboard"
+	"github.com/pamateam/pama/internal/operator"
 	"github.com/pamateam/pama/internal/product"
 	"github.com/pamateam/pama/internal/realtime"
 	"github.com/pamateam/pama/internal/route"
@@ -58,6 +62,7 @@ type App struct {
 	Routes   *route.Table
 	// Certs issues and renews TLS certificates when --tls is acme; nil otherwise.
 	Certs    *autocert.Manager
+	Operator *operator.Service
 	Comments *comment.Service
 	// Notifications are members' inboxes.
 	Notifications *notification.Service
@@ -66,6 +71,9 @@ type App struct {
 	Blobs    BlobStore
 	Server   *httpapi.Server
 	Registry *prometheus.Registry
+
+	stop func()         // ends the background work Start began
+	bg   sync.WaitGroup // the background work
 }
 
 // New builds an App from cfg. It opens (and migrates) storage; call Close.
@@ -112,6 +120,38 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		return nil, err
 	}
 
+	blobs, err := newBlobs(ctx, cfg)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	a.Blobs = blobs
+	exportDir := cfg.ExportDir
+	if exportDir == "" {
+		exportDir = filepath.Join(cfg.Data, "exports")
+	}
+	a.Operator = operator.New(operator.Deps{
+		Store:    store,
+		Blobs:    operatorBlobs{blobs},
+		Mailer:   mailer,
+		Accounts: accountEmails{store},
+		// The hub is built further down (it needs the team service, which
+		// needs the operator's quotas); these run only once serving.
+		RoundTrip:   func(ctx context.Context, team string) error { return a.Realtime.RoundTrip(ctx, team) },
+		Connections: func(team string) int { return a.Realtime.Connections(team) },
+		Logger:      log.With("component", "operator"),
+	}, operator.Config{
+		Defaults: operator.SpaceQuota{Members: cfg.QuotaMembers, Items: cfg.QuotaItems,
+			StorageBytes: int64(cfg.TeamStorageMB) << 20},
+		DeleteGrace: cfg.DeleteGrace,
+		AlertAfter:  cfg.HealthAlert,
+		HealthEvery: cfg.HealthEvery,
+		HealthRate:  cfg.HealthRate,
+		JobWorkers:  cfg.JobWorkers,
+		JobPace:     cfg.JobPace,
+		ExportDir:   exportDir,
+	})
+
 	a.Identity = identity.NewService(store, mailer, identity.Config{
 		BaseURL:    cfg.PublicURL(),
 		SessionTTL: cfg.SessionTTL,
@@ -119,19 +159,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	}, log.With("component", "identity"))
 	a.Teams = team.NewService(store, a.Identity, mailer, team.Config{
 		BaseURL: cfg.PublicURL(),
+		Quotas:  a.Operator,
 	}, log.With("component", "team"))
 	a.Products = product.NewService(store, log.With("component", "product"))
 	a.Backlog = backlog.NewService(store, log.With("component", "backlog"))
+	a.Backlog.SetItemQuota(a.Operator)
 	a.Sprints = sprint.NewService(store, log.With("component", "sprint"))
 	a.Comments = comment.NewService(store, log.With("component", "comment"))
 	a.Notifications = notification.NewService(store, log.With("component", "notification"))
 
-	blobs, err := newBlobs(ctx, cfg)
-	if err != nil {
-		store.Close()
-		return nil, err
-	}
-	a.Blobs = blobs
 	quota := int64(cfg.TeamStorageMB) << 20
 	if quota == 0 {
 		quota = attachment.NoQuota
@@ -140,6 +176,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		MaxSize:   int64(cfg.AttachmentMaxMB) << 20,
 		TeamQuota: quota,
 	}, log.With("component", "files"))
+	a.Files.SetTeamQuotas(a.Operator)
 
 	a.OIDC, err = oidc.NewProvider(ctx, store, a.Identity, a.Teams, oidc.Config{
 		Issuer:         cfg.PublicURL(),
@@ -210,6 +247,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		Comments: a.Comments,
 		Files:    a.Files,
 		Activity: store,
+		Operator: a.Operator,
 		OIDC:     a.OIDC,
 		External: a.External,
 
@@ -400,11 +438,73 @@ func cookieDomain(cfg config.Config) string {
 	return ""
 }
 
-// Close disconnects real-time clients (they resume on another node, or on
-// this one when it is back), lets queued publications go out, and releases
-// storage.
+// Start begins the background work of a serving node: mass operations
+// (unless --job-workers is 0), the periodic health checker (unless
+// --health-every is 0) and the janitor that erases deleted spaces after
+// their grace period. Close ends it.
+func (a *App) Start(ctx context.Context) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	a.stop = cancel
+	run := func(fn func(context.Context)) {
+		a.bg.Add(1)
+		go func() {
+			defer a.bg.Done()
+			fn(ctx)
+		}()
+	}
+	if a.cfg.JobWorkers > 0 {
+		run(a.Operator.RunJobs)
+	}
+	if a.cfg.HealthEvery > 0 {
+		run(a.Operator.RunHealthChecker)
+	}
+	run(func(ctx context.Context) { a.Operator.RunJanitor(ctx, 10*time.Minute) })
+}
+
+// Close ends the background work, disconnects real-time clients (they
+// resume on another node, or on this one when it is back), lets queued
+// publications go out, and releases storage.
 func (a *App) Close() error {
+	if a.stop != nil {
+		a.stop()
+		a.bg.Wait()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
 	defer cancel()
 	return errors.Join(a.Realtime.Close(ctx), a.Store.Close())
+}
+
+// operatorBlobs is the file store as the operator side uses it.
+type operatorBlobs struct{ b BlobStore }
+
+func (o operatorBlobs) Walk(ctx context.Context, prefix string, fn func(key string, size int64) error) error {
+	return o.b.Walk(ctx, prefix, func(i blob.Info) error { return fn(i.Key, i.Size) })
+}
+
+func (o operatorBlobs) Get(ctx context.Context, key string) (io.ReadCloser, string, error) {
+	rc, info, err := o.b.Get(ctx, key)
+	return rc, info.ContentType, err
+}
+
+func (o operatorBlobs) Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) error {
+	return o.b.Put(ctx, key, r, size, contentType)
+}
+
+func (o operatorBlobs) DeletePrefix(ctx context.Context, prefix string) error {
+	return o.b.DeletePrefix(ctx, prefix)
+}
+
+// accountEmails looks up the addresses of accounts for operator mail.
+type accountEmails struct{ s *sqlstore.Store }
+
+func (a accountEmails) Emails(ctx context.Context, ids []string) (map[string]string, error) {
+	refs, err := a.s.AccountRefs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(refs))
+	for _, r := range refs {
+		out[r.ID] = r.Email
+	}
+	return out, nil
 }

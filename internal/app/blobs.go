@@ -17,6 +17,7 @@ type BlobStore interface {
 	Get(ctx context.Context, key string) (io.ReadCloser, blob.Info, error)
 	Delete(ctx context.Context, key string) error
 	DeletePrefix(ctx context.Context, prefix string) error
+	Walk(ctx context.Context, prefix string, fn func(blob.Info) error) error
 	Ping(ctx context.Context) error
 }
 

@@ -24,6 +24,26 @@ type Service struct {
 	accounts Accounts
 	cfg      Config
 	log      *slog.Logger
+	quotas   TeamQuotas
+}
+
+// TeamQuotas gives each team space its own storage quota, set by the
+// operator; *operator.Service implements it.
+type TeamQuotas interface {
+	// StorageQuota returns the most bytes of files the space may keep (0: no limit).
+	StorageQuota(ctx context.Context, team string) (int64, error)
+}
+
+// SetTeamQuotas makes uploads use q's quota of each space instead of
+// Config.TeamQuota. Call it before serving.
+func (s *Service) SetTeamQuotas(q TeamQuotas) { s.quotas = q }
+
+// teamQuota is the storage quota of team (0: no limit).
+func (s *Service) teamQuota(ctx context.Context, team string) (int64, error) {
+	if s.quotas == nil {
+		return s.cfg.TeamQuota, nil
+	}
+	return s.quotas.StorageQuota(ctx, team)
 }
 
 // NewService returns a Service. Zero fields of cfg get their defaults.
@@ -93,13 +113,17 @@ func (s *Service) Upload(ctx context.Context, team string, u Upload) (Attachment
 	case u.Size > s.cfg.MaxSize:
 		return Attachment{}, &TooLargeError{What: "file", Limit: s.cfg.MaxSize}
 	}
-	if s.cfg.TeamQuota > 0 {
+	quota, err := s.teamQuota(ctx, team)
+	if err != nil {
+		return Attachment{}, err
+	}
+	if quota > 0 {
 		use, err := s.store.StorageUsage(ctx, team)
 		if err != nil {
 			return Attachment{}, err
 		}
-		if use.Bytes+u.Size > s.cfg.TeamQuota {
-			return Attachment{}, &QuotaError{Used: use.Bytes, Size: u.Size, Quota: s.cfg.TeamQuota}
+		if use.Bytes+u.Size > quota {
+			return Attachment{}, &QuotaError{Used: use.Bytes, Size: u.Size, Quota: quota}
 		}
 	}
 
@@ -116,7 +140,7 @@ func (s *Service) Upload(ctx context.Context, team string, u Upload) (Attachment
 	a, err := s.store.AddAttachment(ctx, team, Attachment{
 		ID: id, TeamID: team, ItemID: tgt.ItemID, CommentID: tgt.CommentID, Name: CleanName(u.Name),
 		Size: u.Size, ContentType: ct, SHA256: sum, UploadedBy: u.By, Key: key,
-	}, s.cfg.TeamQuota)
+	}, quota)
 	if err != nil {
 		s.discard(ctx, team, key)
 		return Attachment{}, err
@@ -256,7 +280,9 @@ func (s *Service) Usage(ctx context.Context, team string) (Usage, error) {
 	if err != nil {
 		return Usage{}, err
 	}
-	u.Quota = s.cfg.TeamQuota
+	if u.Quota, err = s.teamQuota(ctx, team); err != nil {
+		return Usage{}, err
+	}
 	return u, nil
 }
 

@@ -84,7 +84,17 @@ type Service struct {
 	store Store
 	log   *slog.Logger
 	md    *Renderer
+	quota ItemQuota
 }
+
+// ItemQuota is a per-space item quota; *operator.Service implements it.
+type ItemQuota interface {
+	// AllowItems refuses, with an *errkind.QuotaError, adding n items to the space.
+	AllowItems(ctx context.Context, team string, n int) error
+}
+
+// SetItemQuota makes CreateItem check q first. Call it before serving.
+func (s *Service) SetItemQuota(q ItemQuota) { s.quota = q }
 
 // NewService returns a Service on store.
 func NewService(store Store, log *slog.Logger) *Service {
@@ -110,6 +120,11 @@ func (s *Service) render(it Item) Item {
 func (s *Service) CreateItem(ctx context.Context, team string, n NewItem) (Item, error) {
 	if err := n.normalize(); err != nil {
 		return Item{}, err
+	}
+	if s.quota != nil {
+		if err := s.quota.AllowItems(ctx, team, 1); err != nil {
+			return Item{}, err
+		}
 	}
 	it, err := s.store.CreateItem(ctx, team, n)
 	if err != nil {

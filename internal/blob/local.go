@@ -132,3 +132,40 @@ func (c ctxReader) Read(p []byte) (int, error) {
 	}
 	return c.r.Read(p)
 }
+
+// Walk calls fn for every object whose key starts with prefix (which ends in
+// "/"), in key order, and stops at fn's first error.
+func (l *Local) Walk(ctx context.Context, prefix string, fn func(Info) error) error {
+	if err := checkPrefix(prefix); err != nil {
+		return err
+	}
+	root := l.path(strings.TrimSuffix(prefix, "/"))
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) && p == root {
+				return fs.SkipAll
+			}
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if d.IsDir() || strings.HasSuffix(p, ".type") || strings.HasPrefix(d.Name(), ".") {
+			return nil
+		}
+		rel, err := filepath.Rel(l.dir, p)
+		if err != nil {
+			return err
+		}
+		st, err := d.Info()
+		if err != nil {
+			return err
+		}
+		ct, _ := os.ReadFile(p + ".type")
+		return fn(Info{Key: filepath.ToSlash(rel), Size: st.Size(), ContentType: string(ct), Modified: st.ModTime().UTC()})
+	})
+	if err != nil {
+		return fmt.Errorf("blob: walk %s: %w", prefix, err)
+	}
+	return nil
+}

@@ -112,3 +112,22 @@ func (s *S3) Ping(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Walk calls fn for every object whose key starts with prefix (which ends in
+// "/"), in key order, and stops at fn's first error.
+func (s *S3) Walk(ctx context.Context, prefix string, fn func(Info) error) error {
+	if err := checkPrefix(prefix); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for o := range s.c.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
+		if o.Err != nil {
+			return fmt.Errorf("blob: s3 list %s: %w", prefix, o.Err)
+		}
+		if err := fn(Info{Key: o.Key, Size: o.Size, ContentType: o.ContentType, Modified: o.LastModified.UTC()}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -15,6 +15,9 @@ import (
 type adminCmd struct {
 	OIDCClient oidcClientCmd `cmd:"" name:"oidc-client" help:"Applications registered to sign in with Pama ID."`
 	OIDCKeys   oidcKeysCmd   `cmd:"" name:"oidc-keys" help:"Pama ID token signing keys."`
+	Spaces     spacesCmd     `cmd:"" help:"The operator console: team spaces, their lifecycle, quotas, health, export and import."`
+	Jobs       jobsCmd       `cmd:"" help:"Mass operations over many team spaces (background jobs)."`
+	Audit      auditCmd      `cmd:"" help:"The audit log of operator actions."`
 }
 
 // storeFlags locate the storage and the public address.

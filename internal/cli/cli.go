@@ -35,7 +35,7 @@ type root struct {
 	Migrate migrateCmd `cmd:"" help:"Apply database migrations to the platform and every team space, then exit."`
 	Version versionCmd `cmd:"" help:"Print the version."`
 	OpenAPI openAPICmd `cmd:"" name:"openapi" help:"Print the OpenAPI 3.1 document of the REST API (JSON)."`
-	Admin   adminCmd   `cmd:"" help:"Operator tasks on storage: Pama ID clients and signing keys."`
+	Admin   adminCmd   `cmd:"" help:"Operator tasks on storage: team spaces, jobs, audit log, Pama ID clients and signing keys."`
 	Seed    seedCmd    `cmd:"" help:"Create demo data: pama seed --demo."`
 }
 
@@ -99,6 +99,14 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		runErr = r.Admin.OIDCKeys.List.run(ctx, stdout)
 	case kctx.Command() == "admin oidc-keys rotate":
 		runErr = r.Admin.OIDCKeys.Rotate.run(ctx, stdout)
+	case strings.HasPrefix(kctx.Command(), "admin spaces"), strings.HasPrefix(kctx.Command(), "admin jobs"),
+		strings.HasPrefix(kctx.Command(), "admin audit"):
+		c, ok := r.Admin.consoleCommandFor(kctx.Command())
+		if !ok {
+			runErr = fmt.Errorf("unknown command %q", kctx.Command())
+			break
+		}
+		runErr = runConsole(ctx, c, stdout, stderr)
 	case kctx.Command() == "version":
 		fmt.Fprintln(stdout, "pama", buildVersion())
 	default:
@@ -156,6 +164,7 @@ func (c *serveCmd) run(ctx context.Context, stderr io.Writer) error {
 		return err
 	}
 	defer a.Close()
+	a.Start(ctx)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)

@@ -54,9 +54,18 @@ type Config struct {
 	ACMEEmail     string `name:"acme-email" env:"PAMA_ACME_EMAIL" help:"Contact address given to the ACME CA (expiry notices)." group:"Routing"`
 	ACMECAFile    string `name:"acme-ca-file" env:"PAMA_ACME_CA_FILE" help:"PEM file of extra roots to trust when talking to the ACME CA (a private CA)." group:"Routing"`
 
-	CaptchaBits         int `name:"captcha-bits" env:"PAMA_CAPTCHA_BITS" default:"18" help:"Proof-of-work difficulty of the wizard's captcha for a quiet client, in bits (8 to 26); it rises for busy addresses." group:"Onboarding"`
-	WizardStartsPerHour int `name:"wizard-starts-per-hour" env:"PAMA_WIZARD_STARTS_PER_HOUR" default:"10" help:"Wizards one client address may start per hour." group:"Onboarding"`
-	WizardSpacesPerDay  int `name:"wizard-spaces-per-day" env:"PAMA_WIZARD_SPACES_PER_DAY" default:"3" help:"Team spaces one account may create with the wizard per day." group:"Onboarding"`
+	CaptchaBits         int           `name:"captcha-bits" env:"PAMA_CAPTCHA_BITS" default:"18" help:"Proof-of-work difficulty of the wizard's captcha for a quiet client, in bits (8 to 26); it rises for busy addresses." group:"Onboarding"`
+	WizardStartsPerHour int           `name:"wizard-starts-per-hour" env:"PAMA_WIZARD_STARTS_PER_HOUR" default:"10" help:"Wizards one client address may start per hour." group:"Onboarding"`
+	WizardSpacesPerDay  int           `name:"wizard-spaces-per-day" env:"PAMA_WIZARD_SPACES_PER_DAY" default:"3" help:"Team spaces one account may create with the wizard per day." group:"Onboarding"`
+	QuotaMembers        int64         `name:"quota-members" env:"PAMA_QUOTA_MEMBERS" default:"0" help:"Default most members of a team space (0: no limit beyond the built-in 1000); operators override it per space." group:"Operations"`
+	QuotaItems          int64         `name:"quota-items" env:"PAMA_QUOTA_ITEMS" default:"0" help:"Default most backlog items of a team space (0: no limit)." group:"Operations"`
+	DeleteGrace         time.Duration `name:"delete-grace" env:"PAMA_DELETE_GRACE" default:"168h" help:"How long a deleted team space can be restored before it is erased for good." group:"Operations"`
+	HealthEvery         time.Duration `name:"health-every" env:"PAMA_HEALTH_EVERY" default:"15m" help:"How often each team space gets a deep health check (0 turns the checker off)." group:"Operations"`
+	HealthRate          float64       `name:"health-rate" env:"PAMA_HEALTH_RATE" default:"5" help:"Most deep health checks a second." group:"Operations"`
+	HealthAlert         int           `name:"health-alert-after" env:"PAMA_HEALTH_ALERT_AFTER" default:"3" help:"Failed health checks in a row that put a space in alert." group:"Operations"`
+	JobWorkers          int           `name:"job-workers" env:"PAMA_JOB_WORKERS" default:"1" help:"Mass operations run at once on this node (1 or 2; 0 runs none here)." group:"Operations"`
+	JobPace             time.Duration `name:"job-pace" env:"PAMA_JOB_PACE" default:"0s" help:"Pause between the spaces of a mass operation, to bound its load." group:"Operations"`
+	ExportDir           string        `name:"export-dir" env:"PAMA_EXPORT_DIR" help:"Where export jobs write archives (default <data>/exports)." group:"Operations"`
 
 	ShutdownTimeout time.Duration `name:"shutdown-timeout" env:"PAMA_SHUTDOWN_TIMEOUT" default:"15s" help:"How long to let in-flight requests finish on shutdown." group:"Server"`
 }
@@ -189,6 +198,26 @@ func (c *Config) Validate() error {
 	if c.WizardSpacesPerDay < 1 {
 		bad("--wizard-spaces-per-day / PAMA_WIZARD_SPACES_PER_DAY", "must be at least 1")
 	}
+	for _, q := range []struct {
+		name string
+		v    int64
+	}{{"--quota-members", c.QuotaMembers}, {"--quota-items", c.QuotaItems}} {
+		if q.v < 0 {
+			bad(q.name, "must be 0 (no limit) or more")
+		}
+	}
+	if c.DeleteGrace < 0 {
+		bad("--delete-grace / PAMA_DELETE_GRACE", "must not be negative")
+	}
+	if c.HealthEvery != 0 && c.HealthEvery < time.Minute {
+		bad("--health-every / PAMA_HEALTH_EVERY", "must be 0 (off) or at least 1m")
+	}
+	if c.HealthRate <= 0 {
+		bad("--health-rate / PAMA_HEALTH_RATE", "must be above 0")
+	}
+	if c.JobWorkers < 0 || c.JobWorkers > 2 {
+		bad("--job-workers / PAMA_JOB_WORKERS", "must be 0, 1 or 2")
+	}
 	if c.OIDCKeyRotation != 0 && c.OIDCKeyRotation < 24*time.Hour {
 		bad("--oidc-key-rotation / PAMA_OIDC_KEY_ROTATION", "must be 0 (off) or at least 24h")
 	}
@@ -292,7 +321,7 @@ func setDefaults(v reflect.Value) {
 				panic(fmt.Sprintf("config: bad default %q for %s", def, f.Name))
 			}
 			fv.SetInt(int64(d))
-		case int:
+		case int, int64:
 			n, err := strconv.Atoi(def)
 			if err != nil {
 				panic(fmt.Sprintf("config: bad default %q for %s", def, f.Name))

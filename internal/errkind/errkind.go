@@ -118,6 +118,31 @@ func (e *LimitError) Error() string {
 // Is reports that a LimitError is a kind of Limited.
 func (e *LimitError) Is(target error) bool { return target == Limited }
 
+// QuotaError reports a change that would take a team space past one of its
+// quotas. It names the quota ("members", "items", "storage_bytes") and its
+// limit, and is a kind of Quota.
+type QuotaError struct {
+	Quota string // "members", "items" or "storage_bytes"
+	Limit int64  // the space's limit
+	Used  int64  // what the space uses now
+}
+
+func (e *QuotaError) Error() string {
+	what := e.Quota
+	switch e.Quota {
+	case "members":
+		what = "members"
+	case "items":
+		what = "backlog items"
+	case "storage_bytes":
+		what = "bytes of files"
+	}
+	return fmt.Sprintf("this team space has reached its quota of %d %s (%s quota); ask the operator to raise it", e.Limit, what, e.Quota)
+}
+
+// Is reports that a QuotaError is a kind of Quota.
+func (e *QuotaError) Is(target error) bool { return target == Quota }
+
 // New returns an error with message msg that is of the given kind, for domain
 // sentinels whose message should not end in the kind's own words:
 //

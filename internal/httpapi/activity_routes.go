@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"slices"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -12,7 +13,7 @@ import (
 
 // ActivityReader reads the activity record; sqlstore.Store implements it.
 type ActivityReader interface {
-	ActivityFeed(ctx context.Context, team string, before int64, limit int) ([]activity.Entry, error)
+	ActivityFeed(ctx context.Context, team string, before int64, limit int, hide ...string) ([]activity.Entry, error)
 	EntityHistory(ctx context.Context, team, entityType, entityID string, after int64, limit int) ([]activity.Entry, error)
 }
 
@@ -45,17 +46,11 @@ func (s *Server) activityRoutes() {
 		if err := decodeCursor(in.Cursor, &before); err != nil {
 			return nil, err
 		}
-		list, err := s.deps.Activity.ActivityFeed(ctx, teamAccess(ctx).Team.ID, before, in.Limit+1)
+		list, err := s.deps.Activity.ActivityFeed(ctx, teamAccess(ctx).Team.ID, before, in.Limit+1, hiddenFrom(teamAccess(ctx))...)
 		if err != nil {
 			return nil, err
 		}
-		out := &activityPage{}
-		if len(list) > in.Limit {
-			list = list[:in.Limit]
-			out.Body.NextCursor = encodeCursor(list[len(list)-1].Seq)
-		}
-		out.Body.Entries = nonNil(list)
-		return out, nil
+		return activityPageOf(list, in.Limit), nil
 	})
 
 	register(s, in(team.PermView), huma.Operation{
@@ -71,6 +66,9 @@ func (s *Server) activityRoutes() {
 			// Notifications are their member's own.
 			return nil, newProblem(http.StatusNotFound, "Notifications have no shared history.")
 		}
+		if slices.Contains(hiddenFrom(teamAccess(ctx)), in.EntityType) {
+			return nil, newProblem(http.StatusNotFound, "Nothing of that type and id was ever recorded in this team space.")
+		}
 		list, err := s.deps.Activity.EntityHistory(ctx, teamAccess(ctx).Team.ID, in.EntityType, in.EntityID, after, in.Limit+1)
 		if err != nil {
 			return nil, err
@@ -80,14 +78,30 @@ func (s *Server) activityRoutes() {
 			// entity in this team (perhaps one of another team).
 			return nil, newProblem(http.StatusNotFound, "Nothing of that type and id was ever recorded in this team space.")
 		}
-		out := &activityPage{}
-		if len(list) > in.Limit {
-			list = list[:in.Limit]
-			out.Body.NextCursor = encodeCursor(list[len(list)-1].Seq)
-		}
-		out.Body.Entries = nonNil(list)
-		return out, nil
+		return activityPageOf(list, in.Limit), nil
 	})
+}
+
+// activityPageOf makes a page of entries read with limit+1, so that an extra
+// entry means there is more, from the last entry's position.
+func activityPageOf(list []activity.Entry, limit int) *activityPage {
+	out := &activityPage{}
+	if len(list) > limit {
+		list = list[:limit]
+		out.Body.NextCursor = encodeCursor(list[len(list)-1].Seq)
+	}
+	out.Body.Entries = nonNil(list)
+	return out
+}
+
+// hiddenFrom lists the entity types a member may not read in the activity
+// record: invitations (they name the invited addresses) are for those who
+// manage members, as their REST listing is.
+func hiddenFrom(acc team.Access) []string {
+	if acc.Can(team.PermManageMembers) {
+		return nil
+	}
+	return []string{"invitation"}
 }
 
 // nonNil returns an empty slice for nil, so lists encode as [] not null.

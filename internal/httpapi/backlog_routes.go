@@ -454,13 +454,7 @@ func (s *Server) backlogRoutes() {
 		if err != nil {
 			return nil, err
 		}
-		out := &activityPage{}
-		if len(list) > in.Limit {
-			list = list[:in.Limit]
-			out.Body.NextCursor = encodeCursor(list[len(list)-1].Seq)
-		}
-		out.Body.Entries = nonNil(list)
-		return out, nil
+		return activityPageOf(list, in.Limit), nil
 	})
 
 	register(s, in(team.PermView), huma.Operation{

@@ -26,6 +26,10 @@ type Problem struct {
 	// stored and the entity as it is, so a client can show what won.
 	Version int64 `json:"version,omitempty"`
 	Current any   `json:"current,omitempty"`
+	// Quota and Limit are set on 507 when a team space's quota refuses a
+	// change: which quota ("members", "items", "storage_bytes") and its limit.
+	Quota string `json:"quota,omitempty"`
+	Limit int64  `json:"limit,omitempty"`
 
 	headers http.Header
 }
@@ -59,6 +63,7 @@ func problemFor(ctx context.Context, log *slog.Logger, err error) error {
 		fes errkind.FieldErrors
 		vc  *errkind.VersionConflict
 		le  *errkind.LimitError
+		qe  *errkind.QuotaError
 	)
 	switch {
 	case errors.As(err, &p):
@@ -90,6 +95,10 @@ func problemFor(ctx context.Context, log *slog.Logger, err error) error {
 		p = newProblem(http.StatusTooManyRequests, le.Error())
 		secs := max(1, int(le.RetryAfter.Seconds()+0.999))
 		p.headers = http.Header{"Retry-After": {strconv.Itoa(secs)}}
+		return p
+	case errors.As(err, &qe):
+		p = newProblem(http.StatusInsufficientStorage, cleanMessage(qe))
+		p.Quota, p.Limit = qe.Quota, qe.Limit
 		return p
 	case errors.Is(err, errkind.NotFound):
 		return newProblem(http.StatusNotFound, cleanMessage(err))

@@ -109,6 +109,7 @@ func (s *Server) routes() {
 	s.productRoutes()
 	s.activityRoutes()
 	s.oidcAdminRoutes()
+	s.adminSpaceRoutes()
 	s.pamaIDRoutes()
 	s.backlogRoutes()
 	s.sprintRoutes()

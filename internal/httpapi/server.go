@@ -28,6 +28,7 @@ import (
 	"github.com/pamateam/pama/internal/notification"
 	"github.com/pamateam/pama/internal/oidc"
 	"github.com/pamateam/pama/internal/onboard"
+	ops "github.com/pamateam/pama/internal/operator"
 	"github.com/pamateam/pama/internal/product"
 	"github.com/pamateam/pama/internal/route"
 	"github.com/pamateam/pama/internal/sprint"
@@ -51,6 +52,8 @@ type Deps struct {
 	// Files are attachments and avatars.
 	Files    *attachment.Service
 	Activity ActivityReader
+	// Operator is the operator console's service; nil leaves /api/v1/admin/spaces and jobs out of service (503).
+	Operator *ops.Service
 	// OIDC is Pama ID as an OpenID Connect provider; nil leaves its endpoints out.
 	OIDC *oidc.Provider
 	// External signs members in through external providers; nil: none configured.

@@ -22,6 +22,9 @@ const (
 	// EntityNotification is personal: its entries go to member:<account_id>
 	// alone, never to a channel others can read.
 	EntityNotification = "notification"
+	// EntityInvitation names the invited address, which only those who
+	// manage members may read: its entries go to the acting member alone.
+	EntityInvitation = "invitation"
 	// EntityFilter, a member's saved filter, is personal too: to
 	// member:<account_id>, or the actor's (its owner) when an update does
 	// not name the account.
@@ -46,7 +49,8 @@ type Route func(ctx context.Context, e activity.Entry) []string
 //
 //  0. A personal entity type (notification, saved filter) goes to
 //     member:<account_id>, the account its changes name (for a filter, else
-//     the actor, its owner), and nowhere else; without one, nowhere.
+//     the actor, its owner), and nowhere else; without one, nowhere. An
+//     invitation goes to its actor's member channel alone.
 //  1. A Route registered for the entry's entity type (Handle) decides alone,
 //     when it returns channels.
 //  2. Otherwise the entity's own channel: item → item:<team>:<id>, room →
@@ -118,6 +122,12 @@ func (r *Router) Handle(entityType string, fn Route) {
 // Channels returns the channels e goes to, without duplicates. It is empty
 // only for a personal entry that names no account.
 func (r *Router) Channels(ctx context.Context, e activity.Entry) []string {
+	if e.EntityType == EntityInvitation {
+		if ch := wire.Member(e.ActorID); e.ActorID != "" && validChannel(ch) {
+			return []string{ch}
+		}
+		return nil
+	}
 	if e.EntityType == EntityNotification || e.EntityType == EntityFilter {
 		owner := ""
 		for _, c := range e.Changes {

@@ -79,3 +79,11 @@ func TestRouterChannels(t *testing.T) {
 		t.Errorf("%d more lookups for items whose product is known", lookups-before)
 	}
 }
+
+func TestInvitationsGoToTheirActorAlone(t *testing.T) {
+	r := NewRouter()
+	got := r.Channels(context.Background(), activity.Entry{TeamID: "t1", ActorID: "a1", EntityType: "invitation", EntityID: "i1", Action: "created"})
+	if len(got) != 1 || got[0] != "member:a1" {
+		t.Errorf("invitation channels = %v, want [member:a1]", got)
+	}
+}

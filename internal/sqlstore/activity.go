@@ -45,15 +45,22 @@ func scanActivity(rows *sql.Rows) ([]activity.Entry, error) {
 
 // ActivityFeed returns up to limit of team's entries with seq below before
 // (0: from the newest), newest first. Notifications are left out: they are
-// each member's own, published to that member alone.
-func (s *Store) ActivityFeed(ctx context.Context, team string, before int64, limit int) ([]activity.Entry, error) {
+// each member's own, published to that member alone. So are the entity
+// types in hide.
+func (s *Store) ActivityFeed(ctx context.Context, team string, before int64, limit int, hide ...string) ([]activity.Entry, error) {
 	var out []activity.Entry
 	err := s.readTeam(ctx, team, "activity.feed", func(q queryer) error {
 		if before <= 0 {
 			before = 1 << 62
 		}
-		rows, err := q.QueryContext(ctx, `SELECT `+activityColumns+` FROM activity
-			WHERE team_id = $1 AND seq < $2 AND entity_type <> 'notification' ORDER BY seq DESC LIMIT $3`, team, before, limit)
+		query := `SELECT ` + activityColumns + ` FROM activity
+			WHERE team_id = $1 AND seq < $2 AND entity_type <> 'notification'`
+		args := []any{team, before, limit}
+		for _, h := range hide {
+			args = append(args, h)
+			query += fmt.Sprintf(" AND entity_type <> $%d", len(args))
+		}
+		rows, err := q.QueryContext(ctx, query+` ORDER BY seq DESC LIMIT $3`, args...)
 		if err != nil {
 			return fmt.Errorf("sqlstore: activity feed: %w", err)
 		}

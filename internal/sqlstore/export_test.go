@@ -124,3 +124,26 @@ func (s *Store) ExecForTest(t testing.TB, team, stmt string) {
 		t.Fatal(err)
 	}
 }
+
+// SeedSpacesForBench registers n team spaces (registry and console rows
+// only, no team data), for benchmarks of the operator console's list.
+func (s *Store) SeedSpacesForBench(ctx context.Context, n int) error {
+	return s.inPlatform(ctx, "bench.seed_spaces", func(t *tx) error {
+		states := []string{"active", "active", "active", "suspended", "archived", "deleted"}
+		health := []string{"ok", "ok", "ok", "failing", "alert", "unknown"}
+		for i := range n {
+			id := newID()
+			if _, err := t.ExecContext(ctx, `INSERT INTO teams (id, slug, name, state, created_by, created_at, updated_at)
+				VALUES ($1, $2, $3, $4, 'bench', $5, $5)`, id, fmt.Sprintf("space-%05d", i), fmt.Sprintf("Space %05d", i),
+				states[i%len(states)], int64(1700000000000+i)); err != nil {
+				return err
+			}
+			if _, err := t.ExecContext(ctx, `INSERT INTO team_ops (team_id, members, items, db_bytes, last_activity_at, usage_at, health, health_at)
+				VALUES ($1, $2, $3, $4, $5, $5, $6, $5)`, id, i%40, (i*7919)%5000, int64(i%100)*4096, int64(1700000000000+i*1000),
+				health[i%len(health)]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

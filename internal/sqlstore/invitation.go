@@ -311,7 +311,7 @@ func (s *Store) InvitationsFor(ctx context.Context, email string, now time.Time)
 				i.accepted_at, i.accepted_by, i.revoked_at, i.version, t.slug, t.name
 				FROM invitations i JOIN teams t ON t.id = i.team_id
 				WHERE i.email = $1 AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > $2
-				AND t.state IN ('active', 'suspended') ORDER BY i.created_at DESC LIMIT $3`, email, ms(now), maxWaiting)
+				AND t.state IN ('active', 'suspended') AND NOT t.closed ORDER BY i.created_at DESC LIMIT $3`, email, ms(now), maxWaiting)
 			if err != nil {
 				return fmt.Errorf("sqlstore: invitations for: %w", err)
 			}
@@ -338,7 +338,7 @@ func (s *Store) InvitationsFor(ctx context.Context, email string, now time.Time)
 	err := s.readPlatform(ctx, "team.invitations_for", func(q queryer) error {
 		rows, err := q.QueryContext(ctx, `SELECT ii.invitation_id, ii.team_id, t.slug, t.name FROM invitation_index ii
 			JOIN teams t ON t.id = ii.team_id
-			WHERE ii.email = $1 AND ii.expires_at > $2 AND t.state IN ('active', 'suspended')
+			WHERE ii.email = $1 AND ii.expires_at > $2 AND t.state IN ('active', 'suspended') AND NOT t.closed
 			ORDER BY ii.invitation_id DESC LIMIT $3`, email, ms(now), maxWaiting)
 		if err != nil {
 			return fmt.Errorf("sqlstore: invitations for: %w", err)

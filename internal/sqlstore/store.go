@@ -78,6 +78,7 @@ type Store struct {
 	onCommit func(teamID string, entries []activity.Entry)
 	now      func() time.Time
 
+	stats      *teamStats              // recent operations and errors per team (operator.go)
 	indexMu    sync.Mutex              // orders rewrites of the team index (index.go)
 	createHook func(step string) error // tests: fail team creation at a step (team.go)
 }
@@ -89,6 +90,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		log:     opts.Logger,
 		observe: opts.Observe,
 		now:     time.Now,
+		stats:   newTeamStats(),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -197,6 +199,14 @@ func (s *Store) openPostgres(ctx context.Context, opts Options) error {
 		return migratePostgres(ctx, db, s.log)
 	}
 	return nil
+}
+
+// DataDir returns the data dir of a SQLite store ("" on PostgreSQL).
+func (s *Store) DataDir() string {
+	if s.teams == nil {
+		return ""
+	}
+	return filepath.Dir(s.teams.dir)
 }
 
 // Engine reports which engine the store runs on.
@@ -309,7 +319,7 @@ func (s *Store) readPlatform(ctx context.Context, op string, fn func(queryer) er
 // fences it to that team.
 func (s *Store) inTeam(ctx context.Context, team, op string, fn func(*tx) error) (err error) {
 	start := time.Now()
-	defer func() { s.observe(op, time.Since(start), err) }()
+	defer func() { s.observe(op, time.Since(start), err); s.stats.note(team, err) }()
 	if s.engine == Postgres {
 		return s.runTx(ctx, s.platform, team, fn)
 	}
@@ -328,7 +338,7 @@ func (s *Store) inTeam(ctx context.Context, team, op string, fn func(*tx) error)
 // readTeam runs fn with read access to team's data.
 func (s *Store) readTeam(ctx context.Context, team, op string, fn func(queryer) error) (err error) {
 	start := time.Now()
-	defer func() { s.observe(op, time.Since(start), err) }()
+	defer func() { s.observe(op, time.Since(start), err); s.stats.note(team, err) }()
 	if s.engine == Postgres {
 		t, err := s.platform.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 		if err != nil {

@@ -39,13 +39,13 @@ import (
 // taken for the remains of a crash. Creating a space takes milliseconds.
 const stuckAfter = time.Minute
 
-const teamColumns = `id, slug, name, state, created_by, created_at, updated_at, version`
+const teamColumns = `id, slug, name, state, created_by, created_at, updated_at, version, closed`
 
 func scanTeam(row interface{ Scan(...any) error }) (team.Team, error) {
 	var t team.Team
 	var state string
 	var created, updated int64
-	err := row.Scan(&t.ID, &t.Slug, &t.Name, &state, &t.CreatedBy, &created, &updated, &t.Version)
+	err := row.Scan(&t.ID, &t.Slug, &t.Name, &state, &t.CreatedBy, &created, &updated, &t.Version, &t.Closed)
 	t.State, t.CreatedAt, t.UpdatedAt = team.State(state), fromMS(created), fromMS(updated)
 	return t, err
 }
@@ -178,15 +178,15 @@ func (s *Store) createTeamSQLite(ctx context.Context, id string, nt team.NewTeam
 }
 
 func insertRegistry(t *tx, reg team.Team) error {
-	_, err := t.ExecContext(t.ctx, `INSERT INTO teams (`+teamColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		reg.ID, reg.Slug, reg.Name, string(reg.State), reg.CreatedBy, ms(reg.CreatedAt), ms(reg.UpdatedAt), reg.Version)
+	_, err := t.ExecContext(t.ctx, `INSERT INTO teams (`+teamColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		reg.ID, reg.Slug, reg.Name, string(reg.State), reg.CreatedBy, ms(reg.CreatedAt), ms(reg.UpdatedAt), reg.Version, reg.Closed)
 	if isUniqueViolation(err) {
 		return team.ErrSlugTaken
 	}
 	if err != nil {
 		return fmt.Errorf("sqlstore: register team: %w", err)
 	}
-	return nil
+	return ensureOps(t, reg.ID)
 }
 
 // insertTeamContents writes a new team's settings, owner and first product
@@ -427,7 +427,7 @@ func (s *Store) MyTeams(ctx context.Context, accountID string, p team.Page) ([]t
 	err = s.readPlatform(ctx, "team.mine", func(q queryer) error {
 		rows, err := q.QueryContext(ctx, `SELECT t.id, t.slug, t.name, t.state, m.role FROM `+table+` m
 			JOIN teams t ON t.id = m.team_id
-			WHERE m.account_id = $1 AND t.state IN ('active', 'suspended') AND (lower(t.name), t.id) > ($2, $3)
+			WHERE m.account_id = $1 AND t.state IN ('active', 'suspended') AND NOT t.closed AND (lower(t.name), t.id) > ($2, $3)
 			ORDER BY lower(t.name), t.id LIMIT $4`, accountID, after[0], after[1], p.Limit+1)
 		if err != nil {
 			return fmt.Errorf("sqlstore: my teams: %w", err)

@@ -31,6 +31,7 @@ type teamFiles struct {
 
 	mu     sync.Mutex
 	open   map[string]*teamFile
+	sealed map[string]bool // files kept shut while an operator moves them
 	stop   chan struct{}
 	closed bool
 	wg     sync.WaitGroup
@@ -59,7 +60,7 @@ type teamHandle struct {
 
 func newTeamFiles(dir string, idle time.Duration, log *slog.Logger, report func(int), skipMigrate bool) *teamFiles {
 	f := &teamFiles{dir: dir, idle: idle, log: log, report: report, skipMigrate: skipMigrate,
-		open: map[string]*teamFile{}, stop: make(chan struct{})}
+		open: map[string]*teamFile{}, sealed: map[string]bool{}, stop: make(chan struct{})}
 	if f.report == nil {
 		f.report = func(int) {}
 	}
@@ -79,6 +80,23 @@ func (f *teamFiles) acquire(ctx context.Context, team string) (teamHandle, error
 	if f.closed {
 		f.mu.Unlock()
 		return teamHandle{}, fmt.Errorf("sqlstore: store closed: %w", errkind.Unavailable)
+	}
+	for waited := time.Duration(0); f.sealed[team]; waited += 5 * time.Millisecond {
+		// An operator is moving or migrating the file: wait a little for it.
+		f.mu.Unlock()
+		if waited >= sealWait {
+			return teamHandle{}, ErrSealed
+		}
+		select {
+		case <-ctx.Done():
+			return teamHandle{}, ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+		f.mu.Lock()
+		if f.closed {
+			f.mu.Unlock()
+			return teamHandle{}, fmt.Errorf("sqlstore: store closed: %w", errkind.Unavailable)
+		}
 	}
 	tf, ok := f.open[team]
 	if !ok {
@@ -179,12 +197,61 @@ func (f *teamFiles) create(team string) error {
 	return nil
 }
 
+// ErrSealed refuses the use of a team file while an operator archives,
+// restores or erases it.
+var ErrSealed = fmt.Errorf("sqlstore: the team space is being moved by an operator; try again shortly: %w", errkind.Unavailable)
+
+// sealWait is how long a request waits for a sealed team file before it
+// gives up with ErrSealed.
+const sealWait = 2 * time.Second
+
+// seal keeps team's file shut: it waits for its users to finish, closes it,
+// and refuses to open it until unseal. Only one seal per team at a time.
+func (f *teamFiles) seal(ctx context.Context, team string) error {
+	if !validTeamFileName(team) {
+		return ErrNoTeamFile
+	}
+	f.mu.Lock()
+	if f.sealed[team] {
+		f.mu.Unlock()
+		return ErrSealed
+	}
+	f.sealed[team] = true
+	f.mu.Unlock()
+	if err := f.shut(ctx, team); err != nil {
+		f.unseal(team)
+		return err
+	}
+	return nil
+}
+
+func (f *teamFiles) unseal(team string) {
+	f.mu.Lock()
+	delete(f.sealed, team)
+	f.mu.Unlock()
+}
+
 // remove closes team's file (waiting for users to finish) and deletes it and
 // its WAL files.
 func (f *teamFiles) remove(ctx context.Context, team string) error {
 	if !validTeamFileName(team) {
 		return ErrNoTeamFile
 	}
+	if err := f.shut(ctx, team); err != nil {
+		return err
+	}
+	path := f.path(team)
+	var errs []error
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// shut closes team's file once nobody uses it.
+func (f *teamFiles) shut(ctx context.Context, team string) error {
 	for {
 		f.mu.Lock()
 		tf, ok := f.open[team]
@@ -208,14 +275,7 @@ func (f *teamFiles) remove(ctx context.Context, team string) error {
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
-	path := f.path(team)
-	var errs []error
-	for _, p := range []string{path, path + "-wal", path + "-shm"} {
-		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
+	return nil
 }
 
 func closeFile(tf *teamFile) {
@@ -228,6 +288,37 @@ func closeFile(tf *teamFile) {
 	if tf.r != nil {
 		tf.r.Close()
 	}
+}
+
+// isOpen reports whether team's file is open now.
+func (f *teamFiles) isOpen(team string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	_, ok := f.open[team]
+	return ok
+}
+
+// closeIfUnused closes team's file now if nobody is using it, instead of
+// waiting for it to idle out: for visits such as health checks that
+// should leave no file open behind them.
+func (f *teamFiles) closeIfUnused(team string) {
+	f.mu.Lock()
+	tf, ok := f.open[team]
+	if !ok || tf.refs > 0 {
+		f.mu.Unlock()
+		return
+	}
+	select {
+	case <-tf.ready:
+	default:
+		f.mu.Unlock()
+		return
+	}
+	delete(f.open, team)
+	n := len(f.open)
+	f.mu.Unlock()
+	closeFile(tf)
+	f.report(n)
 }
 
 func (f *teamFiles) count() int {

@@ -129,6 +129,11 @@ func (s *Service) Invite(ctx context.Context, acc Access, email string, role Rol
 	} else if member {
 		return Invitation{}, ErrAlreadyMember
 	}
+	if s.cfg.Quotas != nil {
+		if err := s.cfg.Quotas.AllowMembers(ctx, acc.Team.ID, 1); err != nil {
+			return Invitation{}, err
+		}
+	}
 	token, hash := newToken(acc.Team.ID)
 	now := s.now()
 	inv, err := s.store.CreateInvitation(ctx, acc.Team.ID, Invitation{
@@ -349,10 +354,23 @@ func (s *Service) accept(ctx context.Context, accountID string, inv Invitation) 
 	switch {
 	case t.State == StateSuspended:
 		return Accepted{}, ErrSuspended
-	case !t.State.Reachable():
+	case !t.Reachable():
 		return Accepted{}, ErrInvitationNotFound
 	}
-	m, err := s.store.AcceptInvitation(ctx, inv.TeamID, inv.ID, accountID, s.now(), s.cfg.MaxMembers)
+	limit := s.cfg.MaxMembers
+	if s.cfg.Quotas != nil {
+		q, err := s.cfg.Quotas.MemberLimit(ctx, inv.TeamID)
+		if err != nil {
+			return Accepted{}, err
+		}
+		if q > 0 {
+			limit = q
+		}
+	}
+	m, err := s.store.AcceptInvitation(ctx, inv.TeamID, inv.ID, accountID, s.now(), limit)
+	if errors.Is(err, ErrTooManyMembers) && limit > 0 {
+		return Accepted{}, &errkind.QuotaError{Quota: "members", Limit: int64(limit), Used: int64(limit)}
+	}
 	if err != nil {
 		return Accepted{}, err
 	}

@@ -107,6 +107,17 @@ type Config struct {
 	InvitationsPerHour    int           // per team; default 20
 	MaxMembers            int           // per team; default 1000
 	MaxTeamsPerAccount    int           // spaces one account may create; default 50
+	// Quotas, when set, gives each space its own member quota (the
+	// operator's); MaxMembers still caps spaces without one.
+	Quotas MemberQuota
+}
+
+// MemberQuota is a per-space member quota; *operator.Service implements it.
+type MemberQuota interface {
+	// MemberLimit returns the most members the space may have (0: no quota).
+	MemberLimit(ctx context.Context, team string) (int, error)
+	// AllowMembers refuses, with an *errkind.QuotaError, adding n members.
+	AllowMembers(ctx context.Context, team string, n int) error
 }
 
 // Service manages team spaces, members, invitations and settings. Callers
@@ -159,7 +170,7 @@ func (s *Service) Access(ctx context.Context, ref, accountID string) (Access, er
 	if err != nil {
 		return Access{}, notFoundAs(err, ErrNotFound)
 	}
-	if !t.State.Reachable() {
+	if !t.Reachable() {
 		return Access{}, ErrNotFound
 	}
 	m, set, err := s.store.MemberAccess(ctx, t.ID, accountID)

@@ -20,7 +20,14 @@ type Team struct {
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 	Version   int64     `json:"version" doc:"Version of the team's name and settings; send it back when renaming or changing settings"`
+	// Closed marks a suspended space that is closed to its members (not even
+	// readable); only operators reach it.
+	Closed bool `json:"closed,omitempty" doc:"A suspended space closed to its members: only operators reach it"`
 }
+
+// Reachable reports whether members can reach the space: active, or
+// suspended read-only (not closed).
+func (t Team) Reachable() bool { return t.State.Reachable() && !t.Closed }
 
 // State is where a team space is in its life.
 type State string
