@@ -28,6 +28,7 @@ import (
 	"github.com/pamateam/pama/internal/attachment"
 	"github.com/pamateam/pama/internal/backlog"
 	"github.com/pamateam/pama/internal/blob"
+	"github.com/pamateam/pama/internal/ceremony"
 	"github.com/pamateam/pama/internal/comment"
 	"github.com/pamateam/pama/internal/config"
 	"github.com/pamateam/pama/internal/httpapi"
@@ -61,9 +62,10 @@ type App struct {
 	Onboard  *onboard.Service
 	Routes   *route.Table
 	// Certs issues and renews TLS certificates when --tls is acme; nil otherwise.
-	Certs    *autocert.Manager
-	Operator *operator.Service
-	Comments *comment.Service
+	Certs      *autocert.Manager
+	Operator   *operator.Service
+	Comments   *comment.Service
+	Ceremonies *ceremony.Service
 	// Notifications are members' inboxes.
 	Notifications *notification.Service
 	// Files are attachments and avatars; Blobs is where their content is.
@@ -237,19 +239,25 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	}
 	a.Realtime = hub
 
+	a.Ceremonies = ceremony.NewService(store, a.Backlog, a.Sprints, a.Teams, mailer, ceremony.Config{
+		BaseURL: cfg.PublicURL(),
+		Online:  hub.Online,
+	}, log.With("component", "ceremony"))
+
 	a.Server = httpapi.New(httpapi.Deps{
-		Logger:   log.With("component", "http"),
-		Identity: a.Identity,
-		Teams:    a.Teams,
-		Products: a.Products,
-		Backlog:  a.Backlog,
-		Sprints:  a.Sprints,
-		Comments: a.Comments,
-		Files:    a.Files,
-		Activity: store,
-		Operator: a.Operator,
-		OIDC:     a.OIDC,
-		External: a.External,
+		Logger:     log.With("component", "http"),
+		Identity:   a.Identity,
+		Teams:      a.Teams,
+		Products:   a.Products,
+		Backlog:    a.Backlog,
+		Sprints:    a.Sprints,
+		Comments:   a.Comments,
+		Ceremonies: a.Ceremonies,
+		Files:      a.Files,
+		Activity:   store,
+		Operator:   a.Operator,
+		OIDC:       a.OIDC,
+		External:   a.External,
 
 		Notifications: a.Notifications,
 		Ready:         store.Ping,

@@ -23,6 +23,7 @@ import (
 
 	"github.com/pamateam/pama/internal/attachment"
 	"github.com/pamateam/pama/internal/backlog"
+	"github.com/pamateam/pama/internal/ceremony"
 	"github.com/pamateam/pama/internal/comment"
 	"github.com/pamateam/pama/internal/identity"
 	"github.com/pamateam/pama/internal/notification"
@@ -47,6 +48,8 @@ type Deps struct {
 	Backlog  *backlog.Service
 	Sprints  *sprint.Service
 	Comments *comment.Service
+	// Ceremonies are the ceremony rooms.
+	Ceremonies *ceremony.Service
 	// Notifications are members' inboxes.
 	Notifications *notification.Service
 	// Files are attachments and avatars.

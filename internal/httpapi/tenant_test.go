@@ -26,7 +26,14 @@ func tenantFixtures(t *testing.T, env *apptest.Env, alice *apptest.Client, teamA
 	talk := discussionFixtures(t, env, alice, teamA.ID, work.item)
 	r = alice.Do(t, "POST", "/api/v1/teams/"+teamA.ID+"/domains", map[string]string{"domain": "alpha.example.org"})
 	mustStatus(t, r, http.StatusCreated, "add a custom domain to team A")
+	r = alice.Do(t, "POST", "/api/v1/teams/"+teamA.ID+"/rooms", map[string]any{"kind": "retro", "product_id": productA.ID})
+	mustStatus(t, r, http.StatusCreated, "start a ceremony in team A")
+	var room struct {
+		ID string `json:"id"`
+	}
+	r.JSON(t, &room)
 	return map[string]string{
+		"room":         room.ID,
 		"domain":       "alpha.example.org",
 		"comment":      talk.comment,
 		"notification": talk.notification,

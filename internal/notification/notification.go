@@ -28,6 +28,8 @@ const (
 	KindMention Kind = "mention"
 	// KindAssigned: someone made the member an assignee of an item.
 	KindAssigned Kind = "assigned"
+	// KindInvited: people are waiting for the member in a ceremony room.
+	KindInvited Kind = "invited"
 )
 
 // Notice asks for one notification. The store drops notices for accounts
@@ -37,6 +39,7 @@ type Notice struct {
 	Kind      Kind
 	ItemID    string
 	CommentID string // for mentions
+	RoomID    string // for invitations
 }
 
 // Notification is one entry in a member's inbox.
@@ -44,13 +47,16 @@ type Notification struct {
 	ID        string    `json:"id"`
 	TeamID    string    `json:"team_id"`
 	AccountID string    `json:"account_id" doc:"The member it is for"`
-	Kind      Kind      `json:"kind" enum:"mention,assigned" doc:"mention: you were mentioned in a comment; assigned: you were made an assignee of an item"`
+	Kind      Kind      `json:"kind" enum:"mention,assigned,invited" doc:"mention: you were mentioned in a comment; assigned: you were made an assignee of an item; invited: people wait for you in a ceremony room"`
 	ActorID   string    `json:"actor_id" doc:"Who mentioned or assigned you"`
 	ItemID    string    `json:"item_id"`
 	ItemKey   string    `json:"item_key,omitempty" example:"PAMA-42"`
 	ItemTitle string    `json:"item_title,omitempty"`
 	CommentID string    `json:"comment_id,omitempty" doc:"The comment that mentions you"`
 	Excerpt   string    `json:"excerpt,omitempty" doc:"The start of the comment, as written"`
+	RoomID    string    `json:"room_id,omitempty" doc:"The ceremony room you are invited to"`
+	RoomKind  string    `json:"room_kind,omitempty" example:"refinement"`
+	RoomTitle string    `json:"room_title,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	Read      bool      `json:"read"`
 	ReadAt    time.Time `json:"read_at,omitzero"`

@@ -58,3 +58,23 @@ func (h *Hub) Connections(team string) int {
 	}
 	return h.node.Hub().NumSubscribers(ch)
 }
+
+// Online reports whether account has a live connection to team's channel,
+// on any node (from presence) or, when presence does not answer, this one.
+func (h *Hub) Online(team, account string) bool {
+	ch := wire.Team(team)
+	if res, err := h.node.Presence(ch); err == nil {
+		for _, c := range res.Presence {
+			if c.UserID == account {
+				return true
+			}
+		}
+		return false
+	}
+	for _, c := range h.userConns(account) {
+		if c.client.IsSubscribed(ch) {
+			return true
+		}
+	}
+	return false
+}

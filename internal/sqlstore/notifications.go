@@ -24,6 +24,7 @@ type notificationRecord struct {
 	Kind      notification.Kind `json:"kind"`
 	ItemID    string            `json:"item_id"`
 	CommentID string            `json:"comment_id,omitempty"`
+	RoomID    string            `json:"room_id,omitempty"`
 	Read      bool              `json:"read"`
 }
 
@@ -39,16 +40,16 @@ func (s *Store) notify(t *tx, team string, notices []notification.Notice) error 
 		}
 		seen[k] = true
 		id := newID()
-		res, err := t.ExecContext(t.ctx, `INSERT INTO notifications (id, team_id, account_id, kind, actor_id, item_id, comment_id, created_at, read_at, version)
-			SELECT $1, $2, $3, $4, $5, $6, $7, $8, 0, 1 WHERE EXISTS (SELECT 1 FROM members WHERE team_id = $2 AND account_id = $3)`,
-			id, team, n.AccountID, string(n.Kind), actor, n.ItemID, n.CommentID, ms(t.now))
+		res, err := t.ExecContext(t.ctx, `INSERT INTO notifications (id, team_id, account_id, kind, actor_id, item_id, comment_id, room_id, created_at, read_at, version)
+			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, 0, 1 WHERE EXISTS (SELECT 1 FROM members WHERE team_id = $2 AND account_id = $3)`,
+			id, team, n.AccountID, string(n.Kind), actor, n.ItemID, n.CommentID, n.RoomID, ms(t.now))
 		if err != nil {
 			return fmt.Errorf("sqlstore: insert notification: %w", err)
 		}
 		if c, _ := res.RowsAffected(); c == 0 {
 			continue // not a member
 		}
-		rec := notificationRecord{AccountID: n.AccountID, Kind: n.Kind, ItemID: n.ItemID, CommentID: n.CommentID}
+		rec := notificationRecord{AccountID: n.AccountID, Kind: n.Kind, ItemID: n.ItemID, CommentID: n.CommentID, RoomID: n.RoomID}
 		if err := t.record("notification", id, "created", 1, activity.Diff(nil, rec)); err != nil {
 			return err
 		}
@@ -59,11 +60,13 @@ func (s *Store) notify(t *tx, team string, notices []notification.Notice) error 
 // notificationSelect reads notifications with their item's key and title
 // and the start of their comment.
 var notificationSelect = `SELECT n.id, n.team_id, n.account_id, n.kind, n.actor_id, n.item_id, n.comment_id, n.created_at, n.read_at, n.version,
-		coalesce(i.title, ''), coalesce(p.key, ''), coalesce(i.number, 0), coalesce(substr(c.body, 1, ` + strconv.Itoa(notification.ExcerptLen) + `), '')
+		coalesce(i.title, ''), coalesce(p.key, ''), coalesce(i.number, 0), coalesce(substr(c.body, 1, ` + strconv.Itoa(notification.ExcerptLen) + `), ''),
+		n.room_id, coalesce(r.kind, ''), coalesce(r.title, '')
 	FROM notifications n
 	LEFT JOIN items i ON i.team_id = n.team_id AND i.id = n.item_id
 	LEFT JOIN products p ON p.team_id = i.team_id AND p.id = i.product_id
-	LEFT JOIN comments c ON c.team_id = n.team_id AND c.id = n.comment_id`
+	LEFT JOIN comments c ON c.team_id = n.team_id AND c.id = n.comment_id
+	LEFT JOIN ceremonies r ON r.team_id = n.team_id AND r.id = n.room_id`
 
 func scanNotification(r rowScanner) (notification.Notification, error) {
 	var (
@@ -73,7 +76,7 @@ func scanNotification(r rowScanner) (notification.Notification, error) {
 		number        int64
 	)
 	err := r.Scan(&n.ID, &n.TeamID, &n.AccountID, &n.Kind, &n.ActorID, &n.ItemID, &n.CommentID, &created, &read, &n.Version,
-		&n.ItemTitle, &key, &number, &n.Excerpt)
+		&n.ItemTitle, &key, &number, &n.Excerpt, &n.RoomID, &n.RoomKind, &n.RoomTitle)
 	if err != nil {
 		return n, err
 	}
