@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -25,6 +26,7 @@ import (
 	"golang.org/x/crypto/acme"
 	"golang.org/x/crypto/acme/autocert"
 
+	"github.com/pamateam/pama/internal/activity"
 	"github.com/pamateam/pama/internal/attachment"
 	"github.com/pamateam/pama/internal/backlog"
 	"github.com/pamateam/pama/internal/blob"
@@ -40,6 +42,7 @@ import (
 	"github.com/pamateam/pama/internal/operator"
 	"github.com/pamateam/pama/internal/product"
 	"github.com/pamateam/pama/internal/realtime"
+	"github.com/pamateam/pama/internal/realtime/wire"
 	"github.com/pamateam/pama/internal/route"
 	"github.com/pamateam/pama/internal/sprint"
 	"github.com/pamateam/pama/internal/sqlstore"
@@ -218,6 +221,30 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	router.SetItemProduct(func(ctx context.Context, teamID, itemID string) (string, error) {
 		it, err := store.Item(ctx, teamID, itemID)
 		return it.ProductID, err
+	})
+	// A room's start and end also reach the team channel (the ceremonies
+	// screen); refinement requests go there too, besides the item's and
+	// backlog's channels.
+	router.Handle(realtime.EntityRoom, func(_ context.Context, e activity.Entry) []string {
+		if e.Action == "created" || e.Action == "finished" {
+			return []string{wire.Room(e.TeamID, e.EntityID), wire.Team(e.TeamID)}
+		}
+		return nil
+	})
+	router.Handle("refinement_request", func(_ context.Context, e activity.Entry) []string {
+		chs := []string{wire.Team(e.TeamID)}
+		for _, c := range e.Changes {
+			var id string
+			if json.Unmarshal(c.After, &id) == nil && id != "" {
+				switch c.Field {
+				case "item_id":
+					chs = append(chs, wire.Item(e.TeamID, id))
+				case "product_id":
+					chs = append(chs, wire.Backlog(e.TeamID, id))
+				}
+			}
+		}
+		return chs
 	})
 	hub, err := realtime.New(realtime.Config{
 		Logger:   log.With("component", "realtime"),
