@@ -22,6 +22,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/pamateam/pama/internal/app"
@@ -36,6 +37,9 @@ type Env struct {
 	Server *httptest.Server
 	Config config.Config
 	URL    string
+
+	log     *slog.Logger
+	handler atomic.Pointer[http.Handler]
 }
 
 // Option changes the configuration before the app starts.
@@ -111,13 +115,33 @@ func New(t testing.TB, opts ...Option) *Env {
 		srv.Close()
 		t.Fatalf("apptest: start app: %v", err)
 	}
-	srv.Config.Handler = a.Handler()
+	e := &Env{App: a, Server: srv, Config: cfg, URL: url, log: log}
+	h := a.Handler()
+	e.handler.Store(&h)
+	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		(*e.handler.Load()).ServeHTTP(w, r)
+	})
 	srv.Start()
 	t.Cleanup(func() {
 		srv.Close()
-		a.Close()
+		e.App.Close()
 	})
-	return &Env{App: a, Server: srv, Config: cfg, URL: url}
+	return e
+}
+
+// Restart stops the app as a node restart does (closing its real-time
+// connections) and starts a new one on the same data and address; clients
+// keep their sessions.
+func (e *Env) Restart(t testing.TB) {
+	t.Helper()
+	e.App.Close()
+	a, err := app.New(context.Background(), e.Config, e.log)
+	if err != nil {
+		t.Fatalf("apptest: restart app: %v", err)
+	}
+	h := a.Handler()
+	e.App = a
+	e.handler.Store(&h)
 }
 
 // Mail is one message from the outbox.

@@ -80,9 +80,11 @@ type requestsResponse struct {
 
 type requestRefinementRequest struct {
 	ItemPath
-	Body struct {
-		Note string `json:"note,omitempty" maxLength:"500" doc:"What you want to clear up"`
-	}
+	Body *refinementNote `required:"false"`
+}
+
+type refinementNote struct {
+	Note string `json:"note,omitempty" maxLength:"500" doc:"What you want to clear up"`
 }
 
 type requestResponse struct {
@@ -220,7 +222,11 @@ func (s *Server) ceremonyRoutes() {
 		if err != nil {
 			return nil, err
 		}
-		r, err := s.deps.Ceremonies.RequestRefinement(ctx, teamAccess(ctx), id, in.Body.Note)
+		note := ""
+		if in.Body != nil {
+			note = in.Body.Note
+		}
+		r, err := s.deps.Ceremonies.RequestRefinement(ctx, teamAccess(ctx), id, note)
 		if err != nil {
 			return nil, err
 		}
