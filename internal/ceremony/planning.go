@@ -18,7 +18,9 @@ func (planningRules) Act(ctx context.Context, env *Env, snap Room, a Action) (Ap
 	return nil, unknown(KindPlanning, a.Type)
 }
 
-func (planningRules) Expire(r *Room, now time.Time) (Change, bool, error) { return Change{}, false, nil }
+func (planningRules) Expire(r *Room, now time.Time) (Change, bool, error) {
+	return Change{}, false, nil
+}
 
 func (planningRules) View(ctx context.Context, env *Env, r *Room, v *View) error {
 	v.Planning = &PlanningView{}

@@ -18,7 +18,9 @@ func (refinementRules) Act(ctx context.Context, env *Env, snap Room, a Action) (
 	return nil, unknown(KindRefinement, a.Type)
 }
 
-func (refinementRules) Expire(r *Room, now time.Time) (Change, bool, error) { return Change{}, false, nil }
+func (refinementRules) Expire(r *Room, now time.Time) (Change, bool, error) {
+	return Change{}, false, nil
+}
 
 func (refinementRules) View(ctx context.Context, env *Env, r *Room, v *View) error {
 	v.Refinement = &RefinementView{}
