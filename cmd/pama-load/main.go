@@ -17,6 +17,16 @@
 // per member, a reveal; ephemeral room signals until the ceremony API exists);
 // between rounds one member leaves the room and comes back.
 //
+// Scenarios poker, retro and daily run a real ceremony room per team
+// through the room API (docs/ceremonies.md): poker plays rounds of
+// estimation (a round opened, every member voting within 1.5 s, the last vote
+// revealing, an accepted value, one member leaving and coming back); retro
+// runs start/stop/continue retrospectives (two notes a member, done, three
+// votes each, results), one after another in new rooms; daily calls the next
+// speaker every 2–4 s, with blockers. Every action must reach every member as
+// a room event; room_fanout_p99_ms is measured from the start of the action's
+// request, so it includes the API call.
+//
 // Output fields: teams, clients, duration_s; events_sent (drafts, signals and
 // commits sent); deliveries_expected (each sent event times the clients that
 // should get it); events_received (deliveries that arrived); events_lost
@@ -79,6 +89,7 @@ type result struct {
 	DraftP99MS         float64  `json:"draft_fanout_p99_ms"`
 	SignalP99MS        float64  `json:"signal_fanout_p99_ms"`
 	CommitP99MS        float64  `json:"commit_fanout_p99_ms"`
+	RoomP99MS          float64  `json:"room_fanout_p99_ms,omitempty"`
 	APIP50MS           float64  `json:"api_p50_ms"`
 	APIP99MS           float64  `json:"api_p99_ms"`
 	Commits            int64    `json:"commits"`
@@ -100,7 +111,7 @@ func main() {
 	var o options
 	flag.StringVar(&o.url, "url", "http://127.0.0.1:8080", "base URL of the server")
 	flag.StringVar(&o.outbox, "outbox", "./pama-data/outbox", "the server's outbox directory, where sign-in codes are written")
-	flag.StringVar(&o.scenario, "scenario", "refinement", "scenario to run (refinement)")
+	flag.StringVar(&o.scenario, "scenario", "refinement", "scenario to run: refinement, poker, retro, daily or idle")
 	flag.IntVar(&o.teams, "teams", 10, "number of teams")
 	flag.IntVar(&o.members, "members", 8, "members per team (at least 3)")
 	flag.DurationVar(&o.duration, "duration", 20*time.Second, "how long the scenario runs")
@@ -119,8 +130,8 @@ func main() {
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
 	}
-	if o.scenario != "refinement" && o.scenario != "idle" {
-		fail("unknown scenario %q (known: refinement, idle)", o.scenario)
+	if _, ok := ceremonyKinds[o.scenario]; !ok && o.scenario != "refinement" && o.scenario != "idle" {
+		fail("unknown scenario %q (known: refinement, poker, retro, daily, idle)", o.scenario)
 	}
 	if o.protocol != "json" && o.protocol != "protobuf" {
 		fail("-protocol must be json or protobuf")
@@ -161,6 +172,12 @@ func run(ctx context.Context, o options) (*result, error) {
 	for i, s := range setups {
 		teams[i] = &team{idx: i, setup: s, tr: trk}
 	}
+	if _, ok := ceremonyKinds[o.scenario]; ok {
+		logf("setup: opening %d %s rooms", len(setups), o.scenario)
+		if err := parallel(len(setups), o.setupConc, func(i int) error { return openRoom(ctx, setups[i], o.scenario) }); err != nil {
+			return nil, fmt.Errorf("open rooms: %w", err)
+		}
+	}
 	rssBefore := rssMB(o.pid, "VmRSS:")
 	logf("setup: connecting %d clients", o.teams*o.members)
 	if err := parallel(len(teams), o.connConc, func(i int) error { return teams[i].connect(o) }); err != nil {
@@ -182,7 +199,14 @@ func run(ctx context.Context, o options) (*result, error) {
 	rctx, cancel := context.WithTimeout(ctx, o.duration)
 	done := make(chan struct{})
 	go func() {
-		parallel(len(teams), len(teams), func(i int) error { teams[i].run(rctx); return nil })
+		parallel(len(teams), len(teams), func(i int) error {
+			if _, ok := ceremonyKinds[o.scenario]; ok {
+				teams[i].runCeremony(rctx, o.scenario)
+			} else {
+				teams[i].run(rctx)
+			}
+			return nil
+		})
 		close(done)
 	}()
 	<-done
@@ -220,6 +244,7 @@ func run(ctx context.Context, o options) (*result, error) {
 	res.FanoutP50MS, res.FanoutP99MS = percentile(all, 50), percentile(all, 99)
 	res.DraftP99MS, res.SignalP99MS = percentile(trk.fanout('d'), 99), percentile(trk.fanout('s'), 99)
 	res.CommitP99MS = percentile(trk.fanout('e'), 99)
+	res.RoomP99MS = percentile(trk.fanout('r'), 99)
 	trk.lmu.Lock()
 	res.APIP50MS, res.APIP99MS = percentile(trk.api, 50), percentile(trk.api, 99)
 	trk.lmu.Unlock()

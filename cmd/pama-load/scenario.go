@@ -66,12 +66,15 @@ type shard struct {
 	mu     sync.Mutex
 	events map[key]*sentEvent
 	byKind map[byte][]float64 // fan-out ms, one per delivery
+	// early holds deliveries of room events that arrived before the action
+	// that caused them had answered with the room's version.
+	early map[key][]time.Time
 }
 
 func newTracker(teams int) *tracker {
 	t := &tracker{shards: make([]*shard, teams)}
 	for i := range t.shards {
-		t.shards[i] = &shard{events: map[key]*sentEvent{}, byKind: map[byte][]float64{}}
+		t.shards[i] = &shard{events: map[key]*sentEvent{}, byKind: map[byte][]float64{}, early: map[key][]time.Time{}}
 	}
 	return t
 }
@@ -81,6 +84,24 @@ func (t *tracker) expect(k key, recipients int) {
 	sh.mu.Lock()
 	sh.events[k] = &sentEvent{at: time.Now(), expected: int32(recipients)}
 	sh.mu.Unlock()
+	t.sent.Add(1)
+}
+
+// expectSince expects a room event sent at at, whose key (the room's
+// version) is known only once the action answered; deliveries that came
+// before count from at.
+func (t *tracker) expectSince(k key, recipients int, at time.Time) {
+	sh := t.shards[k.team]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	ev := &sentEvent{at: at, expected: int32(recipients)}
+	sh.events[k] = ev
+	for _, got := range sh.early[k] {
+		ev.received.Add(1)
+		t.recv.Add(1)
+		sh.byKind[k.kind] = append(sh.byKind[k.kind], float64(got.Sub(at).Microseconds())/1000)
+	}
+	delete(sh.early, k)
 	t.sent.Add(1)
 }
 
@@ -99,6 +120,9 @@ func (t *tracker) got(k key) {
 	defer sh.mu.Unlock()
 	ev := sh.events[k]
 	if ev == nil {
+		if k.kind == 'r' {
+			sh.early[k] = append(sh.early[k], now)
+		}
 		return
 	}
 	ev.received.Add(1)
@@ -171,7 +195,15 @@ type team struct {
 	item    string // the channel typed into
 	room    string
 	entity  []string // channels the committed entity is published to
+	// rooms numbers the ceremony rooms the team went through (room id →
+	// generation), so room events of different rooms never share a key.
+	rooms sync.Map
+	gen   atomic.Int64
 }
+
+// roomKey is the tracker key of a room event: the room's generation and
+// version.
+func (tm *team) roomKey(gen, version int64) key { return key{tm.idx, 'r', gen*1_000_000 + version} }
 
 func wsURL(base string) string {
 	u, _ := url.Parse(base)
@@ -189,6 +221,10 @@ func (tm *team) connect(o options) error {
 	ts := tm.setup
 	tm.item = wire.Item(ts.id, ts.target)
 	tm.room = wire.Room(ts.id, "refinement")
+	if ts.roomID != "" {
+		tm.room = wire.Room(ts.id, ts.roomID)
+		tm.rooms.Store(ts.roomID, tm.gen.Load())
+	}
 	if ts.targetKind == "item" {
 		tm.entity = []string{tm.item, wire.Backlog(ts.id, ts.product)}
 	} else {
@@ -321,6 +357,12 @@ func (tm *team) received(m *member, data []byte) {
 			tm.tr.got(key{tm.idx, 's', d.ID})
 		}
 	case *wire.EntityEvent:
+		if e.Entry.EntityType == "room" {
+			if gen, ok := tm.rooms.Load(e.Entry.EntityID); ok {
+				tm.tr.got(tm.roomKey(gen.(int64), e.Entry.Version))
+			}
+			return
+		}
 		if e.Entry.EntityID == tm.setup.target {
 			tm.tr.got(key{tm.idx, 'e', e.Entry.Version})
 		}

@@ -92,6 +92,7 @@ type teamSetup struct {
 	targetKind        string // "item", or "product" where the server has no items yet
 	version           int64
 	members           []*api // members[0] is the owner
+	roomID            string // the ceremony room of a ceremony scenario
 }
 
 var codeRE = regexp.MustCompile(`\b(\d{6})\b`)
