@@ -216,6 +216,9 @@ func actorCtx(ctx context.Context, acc team.Access) context.Context {
 // facilitator, and invites the rest of the team when s.Invite is set.
 func (s *Service) Create(ctx context.Context, acc team.Access, st Start) (View, error) {
 	if err := acc.Check(team.PermFacilitate); err != nil {
+		if errors.Is(err, team.ErrSuspended) {
+			return View{}, err
+		}
 		return View{}, ErrNotFacilitator
 	}
 	if !st.Kind.Valid() {
