@@ -84,6 +84,19 @@ type Finisher interface {
 	Finish(ctx context.Context, env *Env, snap Room) (Apply, error)
 }
 
+// Anonymizer is implemented by rules some of whose actions must leave no
+// author in the activity record (notes of an anonymous retrospective).
+type Anonymizer interface {
+	Anonymous(snap Room, a Action) bool
+}
+
+// Leaver is implemented by rules that move a room on when a participant
+// leaves (the last writer leaving ends a writing step). Left runs inside the
+// transaction, after the participant is marked out; ok reports a change.
+type Leaver interface {
+	Left(r *Room, now time.Time) (c Change, ok bool, err error)
+}
+
 // View is a room as one participant sees it: the room, and the part of its
 // kind.
 type View struct {
@@ -363,7 +376,17 @@ func (s *Service) Act(ctx context.Context, acc team.Access, id string, a Action)
 			for i, p := range r.Participants {
 				if p.AccountID == env.Actor() && p.Active {
 					r.Participants[i].Active = false
-					return Note("left", "account_id", env.Actor()), nil
+					c := Note("left", "account_id", env.Actor())
+					if l, ok := s.rules[r.Kind].(Leaver); ok {
+						more, changed, err := l.Left(r, env.Now)
+						if err != nil {
+							return c, err
+						}
+						if changed {
+							c.Changes = append(c.Changes, more.Changes...)
+						}
+					}
+					return c, nil
 				}
 			}
 			return Change{}, errUnchanged
@@ -430,7 +453,11 @@ func (s *Service) Act(ctx context.Context, acc team.Access, id string, a Action)
 			return View{}, err
 		}
 	}
-	r, err := s.store.UpdateRoom(ctx, acc.Team.ID, id, func(r *Room) (Change, error) {
+	uctx := ctx
+	if an, ok := s.rules[snap.Kind].(Anonymizer); ok && an.Anonymous(snap, a) {
+		uctx = activity.WithActor(ctx, "") // recorded as the system's
+	}
+	r, err := s.store.UpdateRoom(uctx, acc.Team.ID, id, func(r *Room) (Change, error) {
 		if r.Status != StatusActive {
 			return Change{}, ErrFinished
 		}
