@@ -35,8 +35,8 @@ const (
 
 // DailyView is a daily as one participant sees it.
 type DailyView struct {
-	Sprint         *SprintInfo    `json:"sprint,omitempty" doc:"The sprint: its goal and dates; absent when the product has no active sprint"`
-	Progress       Progress       `json:"progress" doc:"Items and points of the sprint, done and in total"`
+	Sprint         *RoomSprint    `json:"sprint,omitempty" doc:"The sprint: its goal and dates; absent when the product has no active sprint"`
+	Progress       SprintProgress `json:"progress" doc:"Items and points of the sprint, done and in total"`
 	TimeboxSeconds int            `json:"timebox_seconds" doc:"Each speaker's timebox; 0: none"`
 	Speaker        string         `json:"speaker,omitempty" doc:"The account speaking now"`
 	Overtime       bool           `json:"overtime" doc:"The speaker's timebox has run out"`
@@ -47,8 +47,8 @@ type DailyView struct {
 	Summary        *DailySummary  `json:"summary,omitempty" doc:"Once everyone has spoken"`
 }
 
-// SprintInfo is what rooms show of a sprint.
-type SprintInfo struct {
+// RoomSprint is what rooms show of a sprint.
+type RoomSprint struct {
 	ID        string       `json:"id"`
 	Name      string       `json:"name"`
 	Goal      string       `json:"goal"`
@@ -57,12 +57,12 @@ type SprintInfo struct {
 	EndDate   string       `json:"end_date,omitempty"`
 }
 
-func sprintInfo(sp sprint.Sprint) *SprintInfo {
-	return &SprintInfo{ID: sp.ID, Name: sp.Name, Goal: sp.Goal, State: sp.State, StartDate: sp.StartDate, EndDate: sp.EndDate}
+func sprintInfo(sp sprint.Sprint) *RoomSprint {
+	return &RoomSprint{ID: sp.ID, Name: sp.Name, Goal: sp.Goal, State: sp.State, StartDate: sp.StartDate, EndDate: sp.EndDate}
 }
 
-// Progress is how far a sprint is: items and points done, and in total.
-type Progress struct {
+// SprintProgress is how far a sprint is: items and points done, and in total.
+type SprintProgress struct {
 	DoneItems   int     `json:"done_items"`
 	TotalItems  int     `json:"total_items"`
 	DonePoints  float64 `json:"done_points"`
@@ -451,8 +451,8 @@ func (dailyRules) View(ctx context.Context, env *Env, r *Room, v *View) error {
 }
 
 // progress counts items and points, done and in total.
-func progress(items []backlog.Item) Progress {
-	var p Progress
+func progress(items []backlog.Item) SprintProgress {
+	var p SprintProgress
 	for _, it := range items {
 		pts := 0.0
 		if it.Points != nil {

@@ -22,7 +22,7 @@ const ForecastSprints = 6
 
 // PlanningView is a sprint planning as one participant sees it.
 type PlanningView struct {
-	Sprint          SprintInfo        `json:"sprint"`
+	Sprint          RoomSprint        `json:"sprint"`
 	Candidates      []PlanItem        `json:"candidates" doc:"Product backlog items in no sprint and not done, in backlog order"`
 	MoreCandidates  bool              `json:"more_candidates" doc:"The backlog has more candidates than shown"`
 	Items           []PlanItem        `json:"items" doc:"The sprint's items"`
@@ -32,7 +32,7 @@ type PlanningView struct {
 	Capacity        []sprint.Capacity `json:"capacity" doc:"Each member's capacity in the sprint"`
 	CapacityDays    float64           `json:"capacity_days"`
 	CapacityPoints  float64           `json:"capacity_points" doc:"0 when no member planned points"`
-	Forecast        Forecast          `json:"forecast"`
+	Forecast        PlanningForecast  `json:"forecast"`
 	OverForecast    bool              `json:"over_forecast" doc:"Committed points exceed the forecast's upper bound"`
 	OverCapacity    bool              `json:"over_capacity" doc:"Committed points exceed the members' capacity"`
 	Pulled          []string          `json:"pulled" doc:"Items pulled in this room"`
@@ -62,9 +62,9 @@ func planItem(it backlog.Item, requested map[string]bool) PlanItem {
 		StatusCategory: it.StatusCategory, Assignees: as, NeedsRefinement: requested[it.ID]}
 }
 
-// Forecast is the likely range of points the team completes in a sprint,
+// PlanningForecast is the likely range of points the team completes in a sprint,
 // from the completed points of its recent sprints.
-type Forecast struct {
+type PlanningForecast struct {
 	NoHistory bool      `json:"no_history" doc:"No completed sprint yet: nothing to forecast from"`
 	Sprints   int       `json:"sprints" doc:"How many completed sprints it reads (the last six at most)"`
 	History   []float64 `json:"history" doc:"Their completed points, oldest first"`
@@ -74,11 +74,11 @@ type Forecast struct {
 }
 
 // forecast computes the range from completed points, oldest first.
-func forecast(history []float64) Forecast {
+func forecast(history []float64) PlanningForecast {
 	if len(history) > ForecastSprints {
 		history = history[len(history)-ForecastSprints:]
 	}
-	f := Forecast{History: slices.Clone(history), Sprints: len(history)}
+	f := PlanningForecast{History: slices.Clone(history), Sprints: len(history)}
 	if f.History == nil {
 		f.History = []float64{}
 	}

@@ -24,18 +24,18 @@ const (
 
 // ReviewView is a sprint review as one participant sees it.
 type ReviewView struct {
-	Sprint     SprintInfo   `json:"sprint"`
-	Progress   Progress     `json:"progress"`
-	Done       []ReviewItem `json:"done" doc:"The sprint's done items, to walk through"`
-	Unfinished []ReviewItem `json:"unfinished" doc:"The sprint's other items, which carry over when the sprint closes"`
-	Current    *ReviewItem  `json:"current,omitempty" doc:"The item everyone looks at"`
-	Accepted   int          `json:"accepted"`
-	SentBack   int          `json:"sent_back"`
-	Pending    int          `json:"pending" doc:"Done items without a verdict"`
-	Closed     bool         `json:"closed" doc:"The sprint has been closed from this room"`
-	CarriedTo  string       `json:"carried_to,omitempty" doc:"Where the unfinished items went: backlog, or a sprint's id"`
-	Carried    []string     `json:"carried" doc:"Ids of the items carried over"`
-	NextRoomID string       `json:"next_room_id,omitempty" doc:"The retrospective to go on to"`
+	Sprint     RoomSprint     `json:"sprint"`
+	Progress   SprintProgress `json:"progress"`
+	Done       []ReviewItem   `json:"done" doc:"The sprint's done items, to walk through"`
+	Unfinished []ReviewItem   `json:"unfinished" doc:"The sprint's other items, which carry over when the sprint closes"`
+	Current    *ReviewItem    `json:"current,omitempty" doc:"The item everyone looks at"`
+	Accepted   int            `json:"accepted"`
+	SentBack   int            `json:"sent_back"`
+	Pending    int            `json:"pending" doc:"Done items without a verdict"`
+	Closed     bool           `json:"closed" doc:"The sprint has been closed from this room"`
+	CarriedTo  string         `json:"carried_to,omitempty" doc:"Where the unfinished items went: backlog, or a sprint's id"`
+	Carried    []string       `json:"carried" doc:"Ids of the items carried over"`
+	NextRoomID string         `json:"next_room_id,omitempty" doc:"The retrospective to go on to"`
 }
 
 // ReviewItem is an item of the sprint under review, with its verdict.
