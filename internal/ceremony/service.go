@@ -125,6 +125,7 @@ type Items interface {
 type Sprints interface {
 	Sprint(ctx context.Context, team, id string) (sprint.Sprint, error)
 	List(ctx context.Context, team, productID string, state sprint.State) ([]sprint.Sprint, error)
+	Create(ctx context.Context, team string, n sprint.NewSprint) (sprint.Sprint, error)
 	Start(ctx context.Context, team, id string, st sprint.Start) (sprint.Sprint, error)
 	Update(ctx context.Context, team, id string, version int64, p sprint.Patch) (sprint.Sprint, error)
 	Complete(ctx context.Context, team, id string, version int64, to sprint.CarryTo) (sprint.Completion, error)
