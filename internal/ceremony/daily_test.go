@@ -122,7 +122,7 @@ func (s *squad) setFacilitation(t *testing.T, f string) {
 }
 
 // wantProblem checks that r is status naming body.<field>.
-func wantProblem(t *testing.T, r *apptest.Response, status int, field, what string) {
+func wantStatus(t *testing.T, r *apptest.Response, status int, field, what string) {
 	t.Helper()
 	if r.Status != status {
 		t.Errorf("%s: status %d, want %d: %s", what, r.Status, status, r.Body)
@@ -215,21 +215,21 @@ func TestDaily(t *testing.T) {
 		}
 		s.do(t, li, id, map[string]any{"type": "join"}, nil)
 		s.do(t, mo, id, map[string]any{"type": "join"}, nil)
-		wantProblem(t, s.act(t, ob, id, map[string]any{"type": "join"}), http.StatusForbidden, "", "observer join")
-		wantProblem(t, s.act(t, ob, id, map[string]any{"type": "next"}), http.StatusForbidden, "", "observer next")
+		wantStatus(t, s.act(t, ob, id, map[string]any{"type": "join"}), http.StatusForbidden, "", "observer join")
+		wantStatus(t, s.act(t, ob, id, map[string]any{"type": "next"}), http.StatusForbidden, "", "observer next")
 
 		// Bad input names the field.
-		wantProblem(t, s.act(t, li, id, map[string]any{"type": "blocker", "text": "   "}), http.StatusUnprocessableEntity, "text", "empty blocker")
-		wantProblem(t, s.act(t, li, id, map[string]any{"type": "blocker", "text": "x", "account_id": "nobody"}), http.StatusUnprocessableEntity, "account_id", "blocker about a stranger")
-		wantProblem(t, s.act(t, li, id, map[string]any{"type": "blocker_to_item", "target_id": "b99"}), http.StatusUnprocessableEntity, "target_id", "unknown blocker")
-		wantProblem(t, s.act(t, li, id, map[string]any{"type": "resolve_blocker"}), http.StatusUnprocessableEntity, "target_id", "resolve nothing")
-		wantProblem(t, s.act(t, ana, id, map[string]any{"type": "skip"}), http.StatusUnprocessableEntity, "account_id", "skip nobody")
-		wantProblem(t, s.act(t, ana, id, map[string]any{"type": "skip", "account_id": "0190c0de-0000-7000-8000-000000000000"}), http.StatusUnprocessableEntity, "account_id", "skip a stranger")
-		wantProblem(t, s.act(t, ana, id, map[string]any{"type": "pull"}), http.StatusUnprocessableEntity, "type", "a planning action")
+		wantStatus(t, s.act(t, li, id, map[string]any{"type": "blocker", "text": "   "}), http.StatusUnprocessableEntity, "text", "empty blocker")
+		wantStatus(t, s.act(t, li, id, map[string]any{"type": "blocker", "text": "x", "account_id": "nobody"}), http.StatusUnprocessableEntity, "account_id", "blocker about a stranger")
+		wantStatus(t, s.act(t, li, id, map[string]any{"type": "blocker_to_item", "target_id": "b99"}), http.StatusUnprocessableEntity, "target_id", "unknown blocker")
+		wantStatus(t, s.act(t, li, id, map[string]any{"type": "resolve_blocker"}), http.StatusUnprocessableEntity, "target_id", "resolve nothing")
+		wantStatus(t, s.act(t, ana, id, map[string]any{"type": "skip"}), http.StatusUnprocessableEntity, "account_id", "skip nobody")
+		wantStatus(t, s.act(t, ana, id, map[string]any{"type": "skip", "account_id": "0190c0de-0000-7000-8000-000000000000"}), http.StatusUnprocessableEntity, "account_id", "skip a stranger")
+		wantStatus(t, s.act(t, ana, id, map[string]any{"type": "pull"}), http.StatusUnprocessableEntity, "type", "a planning action")
 
 		// The absent member is skipped and never called.
 		s.do(t, ana, id, map[string]any{"type": "skip", "account_id": absent.Account.ID}, fresh(&v))
-		wantProblem(t, s.act(t, ana, id, map[string]any{"type": "skip", "account_id": absent.Account.ID}), http.StatusConflict, "", "skip twice")
+		wantStatus(t, s.act(t, ana, id, map[string]any{"type": "skip", "account_id": absent.Account.ID}), http.StatusConflict, "", "skip twice")
 
 		byID := map[string]*apptest.Client{ana.Account.ID: ana, li.Account.ID: li, mo.Account.ID: mo}
 		var spoke []string
@@ -273,7 +273,7 @@ func TestDaily(t *testing.T) {
 		if itemID == "" {
 			t.Fatalf("the blocker made no item: %+v", v.Daily.Blockers)
 		}
-		wantProblem(t, s.act(t, other, id, map[string]any{"type": "blocker_to_item", "target_id": bid}), http.StatusConflict, "", "a second item")
+		wantStatus(t, s.act(t, other, id, map[string]any{"type": "blocker_to_item", "target_id": bid}), http.StatusConflict, "", "a second item")
 		it := s.getItem(t, itemID)
 		if it.Origin == nil || it.Origin.Ceremony != "daily" || it.Origin.SessionID != id || it.SprintID != sp {
 			t.Errorf("the blocker's item = %+v", it)
@@ -315,7 +315,7 @@ func TestDaily(t *testing.T) {
 			}
 		}
 		s.do(t, leaver, id, map[string]any{"type": "leave"}, nil)
-		wantProblem(t, s.act(t, leaver, id, map[string]any{"type": "blocker", "text": "x"}), http.StatusForbidden, "", "a blocker from outside the room")
+		wantStatus(t, s.act(t, leaver, id, map[string]any{"type": "blocker", "text": "x"}), http.StatusForbidden, "", "a blocker from outside the room")
 		if got := call(byID[first]); got != stayer.Account.ID {
 			t.Fatalf("next called %s, want the only one waiting (%s)", got, stayer.Account.ID)
 		}
@@ -358,13 +358,13 @@ func TestDaily(t *testing.T) {
 		if !slices.Equal(sum.Skipped, []string{absent.Account.ID}) || !slices.Equal(sum.ItemsCreated, []string{itemID}) || len(sum.Blockers) != 1 {
 			t.Errorf("summary = %+v", sum)
 		}
-		wantProblem(t, s.act(t, ana, id, map[string]any{"type": "next"}), http.StatusConflict, "", "next after everyone spoke")
+		wantStatus(t, s.act(t, ana, id, map[string]any{"type": "next"}), http.StatusConflict, "", "next after everyone spoke")
 
 		// Under scrum_master facilitation a member cannot steer the daily.
 		s.setFacilitation(t, "scrum_master")
-		wantProblem(t, s.act(t, li, id, map[string]any{"type": "next"}), http.StatusForbidden, "", "member next")
-		wantProblem(t, s.act(t, li, id, map[string]any{"type": "skip", "account_id": absent.Account.ID}), http.StatusForbidden, "", "member skip")
-		wantProblem(t, s.act(t, li, id, map[string]any{"type": "finish"}), http.StatusForbidden, "", "member finish")
+		wantStatus(t, s.act(t, li, id, map[string]any{"type": "next"}), http.StatusForbidden, "", "member next")
+		wantStatus(t, s.act(t, li, id, map[string]any{"type": "skip", "account_id": absent.Account.ID}), http.StatusForbidden, "", "member skip")
+		wantStatus(t, s.act(t, li, id, map[string]any{"type": "finish"}), http.StatusForbidden, "", "member finish")
 		s.do(t, li, id, map[string]any{"type": "blocker", "text": "Still no keys", "account_id": mo.Account.ID}, fresh(&v))
 		s.do(t, ana, id, map[string]any{"type": "finish"}, fresh(&v))
 		if v.Status != "finished" || v.Daily.Summary == nil || len(v.Daily.Summary.Blockers) != 2 {
@@ -377,9 +377,9 @@ func TestDailyTimebox(t *testing.T) {
 	engines(t, func(t *testing.T, env *apptest.Env) {
 		s := newSquad(t, env, "member")
 		ana, li := s.members[0], s.members[1]
-		wantProblem(t, ana.Do(t, "POST", "/api/v1/teams/"+s.team+"/rooms", map[string]any{"kind": "daily", "product_id": s.product, "timebox_seconds": 99999}),
+		wantStatus(t, ana.Do(t, "POST", "/api/v1/teams/"+s.team+"/rooms", map[string]any{"kind": "daily", "product_id": s.product, "timebox_seconds": 99999}),
 			http.StatusUnprocessableEntity, "timebox_seconds", "a timebox over an hour")
-		wantProblem(t, ana.Do(t, "POST", "/api/v1/teams/"+s.team+"/rooms", map[string]any{"kind": "daily"}),
+		wantStatus(t, ana.Do(t, "POST", "/api/v1/teams/"+s.team+"/rooms", map[string]any{"kind": "daily"}),
 			http.StatusUnprocessableEntity, "product_id", "a daily of no product")
 
 		// No active sprint: the daily runs without goal and progress.

@@ -153,22 +153,22 @@ func TestPlanning(t *testing.T) {
 		}
 
 		// Bad input.
-		wantProblem(t, s.act(t, li, id, map[string]any{"type": "pull"}), http.StatusUnprocessableEntity, "item_id", "pull nothing")
-		wantProblem(t, s.act(t, li, id, map[string]any{"type": "pull", "item_id": "0190c0de-0000-7000-8000-000000000000"}), http.StatusUnprocessableEntity, "item_id", "pull a stranger")
-		wantProblem(t, s.act(t, li, id, map[string]any{"type": "pull", "item_id": epic}), http.StatusUnprocessableEntity, "item_id", "pull an epic")
-		wantProblem(t, s.act(t, li, id, map[string]any{"type": "drop", "item_id": extra}), http.StatusConflict, "", "drop what is not in the sprint")
+		wantStatus(t, s.act(t, li, id, map[string]any{"type": "pull"}), http.StatusUnprocessableEntity, "item_id", "pull nothing")
+		wantStatus(t, s.act(t, li, id, map[string]any{"type": "pull", "item_id": "0190c0de-0000-7000-8000-000000000000"}), http.StatusUnprocessableEntity, "item_id", "pull a stranger")
+		wantStatus(t, s.act(t, li, id, map[string]any{"type": "pull", "item_id": epic}), http.StatusUnprocessableEntity, "item_id", "pull an epic")
+		wantStatus(t, s.act(t, li, id, map[string]any{"type": "drop", "item_id": extra}), http.StatusConflict, "", "drop what is not in the sprint")
 		other := s.newSprint(t, "Other")
 		elsewhere := s.newItem(t, map[string]any{"title": "Elsewhere", "sprint_id": other, "points": 2})
-		wantProblem(t, s.act(t, li, id, map[string]any{"type": "pull", "item_id": elsewhere}), http.StatusConflict, "", "pull from another sprint")
+		wantStatus(t, s.act(t, li, id, map[string]any{"type": "pull", "item_id": elsewhere}), http.StatusConflict, "", "pull from another sprint")
 		long := make([]rune, 1001)
 		for i := range long {
 			long[i] = 'g'
 		}
-		wantProblem(t, s.act(t, sm, id, map[string]any{"type": "goal", "text": string(long)}), http.StatusUnprocessableEntity, "text", "a goal too long")
-		wantProblem(t, s.act(t, ob, id, map[string]any{"type": "pull", "item_id": extra}), http.StatusForbidden, "", "an observer pulls")
+		wantStatus(t, s.act(t, sm, id, map[string]any{"type": "goal", "text": string(long)}), http.StatusUnprocessableEntity, "text", "a goal too long")
+		wantStatus(t, s.act(t, ob, id, map[string]any{"type": "pull", "item_id": extra}), http.StatusForbidden, "", "an observer pulls")
 
 		// The goal: set by who may plan sprints.
-		wantProblem(t, s.act(t, li, id, map[string]any{"type": "goal", "text": "Sign in"}), http.StatusForbidden, "", "a member sets the goal")
+		wantStatus(t, s.act(t, li, id, map[string]any{"type": "goal", "text": "Sign in"}), http.StatusForbidden, "", "a member sets the goal")
 		s.do(t, sm, id, map[string]any{"type": "goal", "text": "  Teams can sign in  "}, fresh(&v))
 		if v.Planning.Sprint.Goal != "Teams can sign in" || s.sprint(t, planned).Goal != "Teams can sign in" {
 			t.Errorf("goal = %q", v.Planning.Sprint.Goal)
@@ -176,7 +176,7 @@ func TestPlanning(t *testing.T) {
 
 		// Leaving, coming back and a restart lose nothing.
 		s.do(t, li, id, map[string]any{"type": "leave"}, nil)
-		wantProblem(t, s.act(t, li, id, map[string]any{"type": "pull", "item_id": extra}), http.StatusForbidden, "", "pull from outside the room")
+		wantStatus(t, s.act(t, li, id, map[string]any{"type": "pull", "item_id": extra}), http.StatusForbidden, "", "pull from outside the room")
 		s.do(t, li, id, map[string]any{"type": "join"}, nil)
 		env.Restart(t)
 		s.view(t, li, id, fresh(&v))
@@ -186,9 +186,9 @@ func TestPlanning(t *testing.T) {
 
 		// Starting: a member may steer (facilitation anyone) but not start
 		// a sprint; under scrum_master facilitation, not even steer.
-		wantProblem(t, s.act(t, li, id, map[string]any{"type": "start_sprint"}), http.StatusForbidden, "", "a member starts the sprint")
+		wantStatus(t, s.act(t, li, id, map[string]any{"type": "start_sprint"}), http.StatusForbidden, "", "a member starts the sprint")
 		s.setFacilitation(t, "scrum_master")
-		wantProblem(t, s.act(t, li, id, map[string]any{"type": "start_sprint"}), http.StatusForbidden, "", "a member starts the sprint under scrum_master")
+		wantStatus(t, s.act(t, li, id, map[string]any{"type": "start_sprint"}), http.StatusForbidden, "", "a member starts the sprint under scrum_master")
 		s.do(t, sm, id, map[string]any{"type": "start_sprint"}, fresh(&v))
 		if v.Status != "finished" || v.Planning.Sprint.State != "active" {
 			t.Fatalf("after start_sprint = %+v", v)
@@ -196,10 +196,10 @@ func TestPlanning(t *testing.T) {
 		if sp := s.sprint(t, planned); sp.State != "active" || sp.CommittedPoints != 29 || sp.Goal != "Teams can sign in" {
 			t.Errorf("the started sprint = %+v", sp)
 		}
-		wantProblem(t, s.act(t, sm, id, map[string]any{"type": "pull", "item_id": extra}), http.StatusConflict, "", "pull after the start")
+		wantStatus(t, s.act(t, sm, id, map[string]any{"type": "pull", "item_id": extra}), http.StatusConflict, "", "pull after the start")
 
 		// A planning needs a planned sprint: an active one is refused.
-		wantProblem(t, sm.Do(t, "POST", "/api/v1/teams/"+s.team+"/rooms", map[string]any{"kind": "planning", "sprint_id": planned}),
+		wantStatus(t, sm.Do(t, "POST", "/api/v1/teams/"+s.team+"/rooms", map[string]any{"kind": "planning", "sprint_id": planned}),
 			http.StatusUnprocessableEntity, "sprint_id", "planning an active sprint")
 	})
 }

@@ -43,18 +43,13 @@ func reviewIDs(rows []reviewRow) []string {
 	return out
 }
 
-func sorted(ids ...string) []string {
-	slices.Sort(ids)
-	return ids
-}
-
 func TestReview(t *testing.T) {
 	engines(t, func(t *testing.T, env *apptest.Env) {
 		s := newSquad(t, env, "member", "member", "observer")
 		ana, li, mo, ob := s.members[0], s.members[1], s.members[2], s.members[3]
 		done, todo, doing := s.statusOf(t, "done"), s.statusOf(t, "todo"), s.statusOf(t, "in_progress")
 
-		wantProblem(t, ana.Do(t, "POST", "/api/v1/teams/"+s.team+"/rooms", map[string]any{"kind": "review", "product_id": s.product}),
+		wantStatus(t, ana.Do(t, "POST", "/api/v1/teams/"+s.team+"/rooms", map[string]any{"kind": "review", "product_id": s.product}),
 			http.StatusConflict, "", "a review without an active sprint")
 
 		sp := s.newSprint(t, "Sprint 1")
@@ -73,7 +68,7 @@ func TestReview(t *testing.T) {
 		}
 		s.do(t, li, id, map[string]any{"type": "join"}, nil)
 		s.do(t, mo, id, map[string]any{"type": "join"}, nil)
-		wantProblem(t, s.act(t, ob, id, map[string]any{"type": "accept", "item_id": shipped}), http.StatusForbidden, "", "an observer accepts")
+		wantStatus(t, s.act(t, ob, id, map[string]any{"type": "accept", "item_id": shipped}), http.StatusForbidden, "", "an observer accepts")
 
 		// The facilitator shows an item to everyone.
 		s.do(t, ana, id, map[string]any{"type": "show", "item_id": shipped}, nil)
@@ -84,14 +79,14 @@ func TestReview(t *testing.T) {
 		}
 
 		// Bad input.
-		wantProblem(t, s.act(t, li, id, map[string]any{"type": "accept"}), http.StatusUnprocessableEntity, "item_id", "accept nothing")
+		wantStatus(t, s.act(t, li, id, map[string]any{"type": "accept"}), http.StatusUnprocessableEntity, "item_id", "accept nothing")
 		outside := s.newItem(t, map[string]any{"title": "Outside", "points": 1})
-		wantProblem(t, s.act(t, li, id, map[string]any{"type": "accept", "item_id": outside}), http.StatusUnprocessableEntity, "item_id", "accept an item of no sprint")
-		wantProblem(t, s.act(t, li, id, map[string]any{"type": "accept", "item_id": started}), http.StatusConflict, "", "accept unfinished work")
-		wantProblem(t, s.act(t, li, id, map[string]any{"type": "send_back", "item_id": flawed}), http.StatusUnprocessableEntity, "text", "send back without a reason")
-		wantProblem(t, s.act(t, ana, id, map[string]any{"type": "close_sprint"}), http.StatusUnprocessableEntity, "value", "close without a destination")
-		wantProblem(t, s.act(t, ana, id, map[string]any{"type": "close_sprint", "value": "nowhere"}), http.StatusUnprocessableEntity, "value", "close to nowhere")
-		wantProblem(t, s.act(t, ana, id, map[string]any{"type": "close_sprint", "value": sp}), http.StatusUnprocessableEntity, "value", "carry into the sprint itself")
+		wantStatus(t, s.act(t, li, id, map[string]any{"type": "accept", "item_id": outside}), http.StatusUnprocessableEntity, "item_id", "accept an item of no sprint")
+		wantStatus(t, s.act(t, li, id, map[string]any{"type": "accept", "item_id": started}), http.StatusConflict, "", "accept unfinished work")
+		wantStatus(t, s.act(t, li, id, map[string]any{"type": "send_back", "item_id": flawed}), http.StatusUnprocessableEntity, "text", "send back without a reason")
+		wantStatus(t, s.act(t, ana, id, map[string]any{"type": "close_sprint"}), http.StatusUnprocessableEntity, "value", "close without a destination")
+		wantStatus(t, s.act(t, ana, id, map[string]any{"type": "close_sprint", "value": "nowhere"}), http.StatusUnprocessableEntity, "value", "close to nowhere")
+		wantStatus(t, s.act(t, ana, id, map[string]any{"type": "close_sprint", "value": sp}), http.StatusUnprocessableEntity, "value", "carry into the sprint itself")
 		if it := s.getItem(t, flawed); it.StatusID != done {
 			t.Errorf("a refused send back moved the item: %+v", it)
 		}
@@ -114,7 +109,7 @@ func TestReview(t *testing.T) {
 				t.Errorf("the sent back item shows as %+v", r)
 			}
 		}
-		wantProblem(t, s.act(t, li, id, map[string]any{"type": "accept", "item_id": flawed}), http.StatusConflict, "", "accept what went back")
+		wantStatus(t, s.act(t, li, id, map[string]any{"type": "accept", "item_id": flawed}), http.StatusConflict, "", "accept what went back")
 
 		// Leaving, coming back and a restart lose nothing.
 		s.do(t, mo, id, map[string]any{"type": "leave"}, nil)
@@ -127,9 +122,9 @@ func TestReview(t *testing.T) {
 
 		// Under scrum_master facilitation members neither show nor close.
 		s.setFacilitation(t, "scrum_master")
-		wantProblem(t, s.act(t, li, id, map[string]any{"type": "show", "item_id": flawed}), http.StatusForbidden, "", "a member shows")
-		wantProblem(t, s.act(t, li, id, map[string]any{"type": "close_sprint", "value": "next"}), http.StatusForbidden, "", "a member closes")
-		wantProblem(t, s.act(t, ob, id, map[string]any{"type": "close_sprint", "value": "next"}), http.StatusForbidden, "", "an observer closes")
+		wantStatus(t, s.act(t, li, id, map[string]any{"type": "show", "item_id": flawed}), http.StatusForbidden, "", "a member shows")
+		wantStatus(t, s.act(t, li, id, map[string]any{"type": "close_sprint", "value": "next"}), http.StatusForbidden, "", "a member closes")
+		wantStatus(t, s.act(t, ob, id, map[string]any{"type": "close_sprint", "value": "next"}), http.StatusForbidden, "", "an observer closes")
 
 		// Closing carries the unfinished items to the next sprint (made
 		// for them) and leads to a retrospective.
@@ -160,6 +155,6 @@ func TestReview(t *testing.T) {
 		if retro.Kind != "retro" || retro.Status != "active" {
 			t.Errorf("the next room = %+v", retro)
 		}
-		wantProblem(t, s.act(t, ana, id, map[string]any{"type": "accept", "item_id": shipped}), http.StatusConflict, "", "acting after the close")
+		wantStatus(t, s.act(t, ana, id, map[string]any{"type": "accept", "item_id": shipped}), http.StatusConflict, "", "acting after the close")
 	})
 }
