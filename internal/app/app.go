@@ -43,6 +43,7 @@ import (
 	"github.com/pamateam/pama/internal/product"
 	"github.com/pamateam/pama/internal/realtime"
 	"github.com/pamateam/pama/internal/realtime/wire"
+	"github.com/pamateam/pama/internal/report"
 	"github.com/pamateam/pama/internal/route"
 	"github.com/pamateam/pama/internal/sprint"
 	"github.com/pamateam/pama/internal/sqlstore"
@@ -282,6 +283,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		Ceremonies: a.Ceremonies,
 		Files:      a.Files,
 		Activity:   store,
+		Reports:    report.NewService(store, log.With("component", "report"), nil),
 		Operator:   a.Operator,
 		OIDC:       a.OIDC,
 		External:   a.External,

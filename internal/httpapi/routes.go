@@ -113,6 +113,7 @@ func (s *Server) routes() {
 	s.pamaIDRoutes()
 	s.backlogRoutes()
 	s.sprintRoutes()
+	s.reportRoutes()
 	s.ceremonyRoutes()
 	s.commentRoutes()
 	s.notificationRoutes()

@@ -31,6 +31,7 @@ import (
 	"github.com/pamateam/pama/internal/onboard"
 	ops "github.com/pamateam/pama/internal/operator"
 	"github.com/pamateam/pama/internal/product"
+	"github.com/pamateam/pama/internal/report"
 	"github.com/pamateam/pama/internal/route"
 	"github.com/pamateam/pama/internal/sprint"
 	"github.com/pamateam/pama/internal/team"
@@ -55,6 +56,8 @@ type Deps struct {
 	// Files are attachments and avatars.
 	Files    *attachment.Service
 	Activity ActivityReader
+	// Reports are the charts' series computed from the activity record.
+	Reports *report.Service
 	// Operator is the operator console's service; nil leaves /api/v1/admin/spaces and jobs out of service (503).
 	Operator *ops.Service
 	// OIDC is Pama ID as an OpenID Connect provider; nil leaves its endpoints out.

@@ -97,6 +97,7 @@ type updateSettingsRequest struct {
 		Deck             *team.Deck         `json:"deck,omitempty" enum:"fibonacci,modified_fibonacci,tshirt,powers_of_two,custom" example:"fibonacci"`
 		CustomDeck       []string           `json:"custom_deck,omitempty" maxItems:"20" example:"[\"1\",\"2\",\"3\",\"5\"]" doc:"Cards of the custom deck: up to 20, each 1 to 8 characters"`
 		Facilitation     *team.Facilitation `json:"facilitation,omitempty" enum:"anyone,scrum_master" example:"anyone" doc:"Who may start and steer ceremonies"`
+		TimeZone         *string            `json:"time_zone,omitempty" maxLength:"64" example:"Europe/Berlin" doc:"IANA time zone name; reports count days in it"`
 	}
 }
 
@@ -194,6 +195,7 @@ func (s *Server) teamRoutes() {
 		b := in.Body
 		set, err := s.deps.Teams.UpdateSettings(ctx, teamAccess(ctx), team.SettingsPatch{
 			Name: b.Name, SprintLengthDays: b.SprintLengthDays, Deck: b.Deck, CustomDeck: b.CustomDeck, Facilitation: b.Facilitation,
+			TimeZone: b.TimeZone,
 		}, b.Version)
 		if err != nil {
 			return nil, err

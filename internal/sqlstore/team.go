@@ -197,10 +197,13 @@ func insertTeamContents(t *tx, reg team.Team, nt team.NewTeam) (team.Created, er
 	if set.CustomDeck == nil {
 		set.CustomDeck = []string{}
 	}
+	if set.TimeZone == "" {
+		set.TimeZone = team.DefaultTimeZone
+	}
 	deck, _ := json.Marshal(set.CustomDeck)
-	if _, err := t.ExecContext(t.ctx, `INSERT INTO settings (team_id, name, sprint_length_days, deck, custom_deck, facilitation, created_at, updated_at, version)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1)`, reg.ID, set.Name, set.SprintLengthDays, string(set.Deck), string(deck),
-		string(set.Facilitation), ms(t.now), ms(t.now)); err != nil {
+	if _, err := t.ExecContext(t.ctx, `INSERT INTO settings (team_id, name, sprint_length_days, deck, custom_deck, facilitation, time_zone, created_at, updated_at, version)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1)`, reg.ID, set.Name, set.SprintLengthDays, string(set.Deck), string(deck),
+		string(set.Facilitation), set.TimeZone, ms(t.now), ms(t.now)); err != nil {
 		return team.Created{}, fmt.Errorf("sqlstore: insert settings: %w", err)
 	}
 	if err := t.record("team", reg.ID, "created", 1, activity.Diff(nil, set)); err != nil {
@@ -369,14 +372,14 @@ func getMember(ctx context.Context, q queryer, teamID, accountID string) (team.M
 	return m, nil
 }
 
-const settingsColumns = `team_id, name, sprint_length_days, deck, custom_deck, facilitation, created_at, updated_at, version`
+const settingsColumns = `team_id, name, sprint_length_days, deck, custom_deck, facilitation, time_zone, created_at, updated_at, version`
 
 func getSettings(ctx context.Context, q queryer, teamID string) (team.Settings, error) {
 	var st team.Settings
 	var deck, custom, fac string
 	var created, updated int64
 	err := q.QueryRowContext(ctx, `SELECT `+settingsColumns+` FROM settings WHERE team_id = $1`, teamID).
-		Scan(&st.TeamID, &st.Name, &st.SprintLengthDays, &deck, &custom, &fac, &created, &updated, &st.Version)
+		Scan(&st.TeamID, &st.Name, &st.SprintLengthDays, &deck, &custom, &fac, &st.TimeZone, &created, &updated, &st.Version)
 	if errors.Is(err, sql.ErrNoRows) {
 		return st, team.ErrNotFound
 	}
@@ -484,8 +487,8 @@ func (s *Store) UpdateSettings(ctx context.Context, teamID string, st team.Setti
 		}
 		deck, _ := json.Marshal(st.CustomDeck)
 		res, err := t.ExecContext(ctx, `UPDATE settings SET name = $3, sprint_length_days = $4, deck = $5, custom_deck = $6,
-			facilitation = $7, updated_at = $8, version = version + 1 WHERE team_id = $1 AND version = $2`,
-			teamID, version, st.Name, st.SprintLengthDays, string(st.Deck), string(deck), string(st.Facilitation), ms(t.now))
+			facilitation = $7, time_zone = $8, updated_at = $9, version = version + 1 WHERE team_id = $1 AND version = $2`,
+			teamID, version, st.Name, st.SprintLengthDays, string(st.Deck), string(deck), string(st.Facilitation), st.TimeZone, ms(t.now))
 		if err != nil {
 			return fmt.Errorf("sqlstore: update settings: %w", err)
 		}

@@ -269,12 +269,32 @@ func TestSettingsAndRename(t *testing.T) {
 			t.Errorf("bad settings: %v", err)
 		}
 
-		// Renaming is version-checked against the same version and reaches the registry.
-		renamed, err := f.svc.Rename(ctx, f.access(t, ctx, tm.ID, ada), " Orcas ", 2)
+		// The time zone starts as UTC, takes IANA names and refuses others.
+		if got, _ := f.svc.Settings(ctx, acc); got.TimeZone != "UTC" || got.Location() != time.UTC {
+			t.Errorf("default time zone = %q", got.TimeZone)
+		}
+		for _, tz := range []string{"Mars/Olympus", "", "Local", "../../etc/passwd"} {
+			_, err = f.svc.UpdateSettings(ctx, acc, team.SettingsPatch{TimeZone: &tz}, 2)
+			var fes errkind.FieldErrors
+			if !errors.As(err, &fes) || len(fes) != 1 || fes[0].Field != "time_zone" {
+				t.Errorf("time zone %q: %v", tz, err)
+			}
+		}
+		tz := "Pacific/Auckland"
+		set, err = f.svc.UpdateSettings(ctx, acc, team.SettingsPatch{TimeZone: &tz}, 2)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if renamed.Name != "Orcas" || renamed.Version != 3 {
+		if got, _ := f.svc.Settings(ctx, acc); got.TimeZone != tz || got.Location().String() != tz || set.Version != 3 {
+			t.Errorf("time zone after update = %q (version %d)", got.TimeZone, set.Version)
+		}
+
+		// Renaming is version-checked against the same version and reaches the registry.
+		renamed, err := f.svc.Rename(ctx, f.access(t, ctx, tm.ID, ada), " Orcas ", 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if renamed.Name != "Orcas" || renamed.Version != 4 {
 			t.Errorf("renamed = %+v", renamed)
 		}
 		if reg, err := s.TeamByRef(ctx, tm.ID); err != nil || reg.Name != "Orcas" {
@@ -283,11 +303,11 @@ func TestSettingsAndRename(t *testing.T) {
 		if mine, _, _ := f.svc.MyTeams(ctx, ada, team.Page{}); len(mine) != 1 || mine[0].Name != "Orcas" {
 			t.Errorf("MyTeams after rename = %+v", mine)
 		}
-		_, err = f.svc.Rename(ctx, f.access(t, ctx, tm.ID, ada), "Sharks", 2)
+		_, err = f.svc.Rename(ctx, f.access(t, ctx, tm.ID, ada), "Sharks", 3)
 		if !errors.As(err, &vc) || vc.Entity != "team" || vc.Current.(team.Team).Name != "Orcas" {
 			t.Errorf("stale rename: %v", err)
 		}
-		want := []string{"team/created", "member/added", "settings/updated", "team/renamed"}
+		want := []string{"team/created", "member/added", "settings/updated", "settings/updated", "team/renamed"}
 		if diff := cmp.Diff(want, actions(t, s, tm.ID)); diff != "" {
 			t.Errorf("activity (-want +got):\n%s", diff)
 		}
@@ -295,7 +315,7 @@ func TestSettingsAndRename(t *testing.T) {
 		// Members without team.manage may not change settings.
 		bob, bctx := f.person("Bob")
 		f.join(t, acc, bob, team.RoleMember)
-		if _, err := f.svc.Rename(bctx, f.access(t, bctx, tm.ID, bob), "Mine", 3); !errors.Is(err, team.ErrForbidden) {
+		if _, err := f.svc.Rename(bctx, f.access(t, bctx, tm.ID, bob), "Mine", 4); !errors.Is(err, team.ErrForbidden) {
 			t.Errorf("member renames: %v", err)
 		}
 	})

@@ -3,6 +3,9 @@ package team
 import (
 	"strings"
 	"time"
+	// The zone database is built in, so every IANA zone name is known
+	// wherever Pama runs, even on hosts without one.
+	_ "time/tzdata"
 	"unicode"
 	"unicode/utf8"
 
@@ -18,6 +21,7 @@ type Settings struct {
 	Deck             Deck         `json:"deck" enum:"fibonacci,modified_fibonacci,tshirt,powers_of_two,custom" doc:"The estimation deck"`
 	CustomDeck       []string     `json:"custom_deck" doc:"The cards of the custom deck (kept when another deck is chosen)"`
 	Facilitation     Facilitation `json:"facilitation" enum:"anyone,scrum_master" doc:"Who may start and steer ceremonies"`
+	TimeZone         string       `json:"time_zone" example:"Europe/Berlin" doc:"IANA time zone of the team; reports count days in it"`
 	CreatedAt        time.Time    `json:"created_at"`
 	UpdatedAt        time.Time    `json:"updated_at"`
 	Version          int64        `json:"version"`
@@ -43,6 +47,8 @@ const (
 	MaxCustomCards    = 20
 	MaxCardLen        = 8
 	DefaultSprintDays = 14
+	MaxTimeZoneLen    = 64
+	DefaultTimeZone   = "UTC"
 )
 
 // Cards returns the card values of deck d, in order; custom is used for
@@ -79,7 +85,28 @@ func (f Facilitation) Valid() bool { return f == FacilitationAnyone || f == Faci
 // DefaultSettings returns the settings of a new team called name.
 func DefaultSettings(name string) Settings {
 	return Settings{Name: name, SprintLengthDays: DefaultSprintDays, Deck: DeckFibonacci,
-		CustomDeck: []string{}, Facilitation: FacilitationAnyone}
+		CustomDeck: []string{}, Facilitation: FacilitationAnyone, TimeZone: DefaultTimeZone}
+}
+
+// Location returns the team's time zone; UTC when it is unset or unknown.
+func (s Settings) Location() *time.Location {
+	if loc, err := LoadZone(s.TimeZone); err == nil {
+		return loc
+	}
+	return time.UTC
+}
+
+// LoadZone returns the IANA time zone named name. Unlike time.LoadLocation,
+// it refuses "" and "Local", which name no zone a team can share.
+func LoadZone(name string) (*time.Location, error) {
+	if name == "" || name == "Local" || len(name) > MaxTimeZoneLen {
+		return nil, errkind.Field("time_zone", "must be an IANA time zone name such as Europe/Berlin or UTC")
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, &errkind.FieldError{Field: "time_zone", Message: "must be an IANA time zone name such as Europe/Berlin or UTC", Value: name}
+	}
+	return loc, nil
 }
 
 // SettingsPatch changes some settings; nil fields stay as they are.
@@ -89,6 +116,7 @@ type SettingsPatch struct {
 	Deck             *Deck
 	CustomDeck       []string // nil: unchanged
 	Facilitation     *Facilitation
+	TimeZone         *string
 }
 
 // Apply returns s with the patch applied and checked, or the field errors.
@@ -132,6 +160,15 @@ func (p SettingsPatch) Apply(s Settings) (Settings, error) {
 				Message: "must be anyone or scrum_master", Value: string(*p.Facilitation)})
 		}
 		s.Facilitation = *p.Facilitation
+	}
+	if p.TimeZone != nil {
+		tz := strings.TrimSpace(*p.TimeZone)
+		if _, err := LoadZone(tz); err != nil {
+			fe := err.(*errkind.FieldError)
+			fe.Value = *p.TimeZone
+			errs = append(errs, fe)
+		}
+		s.TimeZone = tz
 	}
 	if err := errs.Err(); err != nil {
 		return Settings{}, err
