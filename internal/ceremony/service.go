@@ -84,6 +84,13 @@ type Finisher interface {
 	Finish(ctx context.Context, env *Env, snap Room) (Apply, error)
 }
 
+// Leaver is implemented by rules that move a room on when a participant
+// leaves (a reveal that waited only for them). Left runs inside the leave's
+// transaction, after the participant is marked inactive.
+type Leaver interface {
+	Left(r *Room, now time.Time) (Change, bool, error)
+}
+
 // View is a room as one participant sees it: the room, and the part of its
 // kind.
 type View struct {
@@ -360,7 +367,17 @@ func (s *Service) Act(ctx context.Context, acc team.Access, id string, a Action)
 			for i, p := range r.Participants {
 				if p.AccountID == env.Actor() && p.Active {
 					r.Participants[i].Active = false
-					return Note("left", "account_id", env.Actor()), nil
+					c := Note("left", "account_id", env.Actor())
+					if l, ok := s.rules[r.Kind].(Leaver); ok {
+						more, moved, err := l.Left(r, env.Now)
+						if err != nil {
+							return Change{}, err
+						}
+						if moved {
+							c.Changes = append(c.Changes, more.Changes...)
+						}
+					}
+					return c, nil
 				}
 			}
 			return Change{}, errUnchanged
