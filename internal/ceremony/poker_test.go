@@ -242,6 +242,27 @@ func TestPokerRound(t *testing.T) {
 			t.Errorf("free round after the last voter left = %+v", rd)
 		}
 
+		// Three vote at the same moment: no vote is lost, the last one reveals.
+		s.do(t, bo, id, map[string]any{"type": "join"}, nil)
+		s.do(t, ana, id, map[string]any{"type": "revote"}, nil)
+		all := []*apptest.Client{ana, li, bo}
+		res = make([]*apptest.Response, len(all))
+		for i, c := range all {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				res[i] = c.Do(t, "POST", "/api/v1/teams/"+s.team+"/rooms/"+id+"/actions", map[string]any{"type": "vote", "value": []string{"1", "2", "3"}[i]})
+			}()
+		}
+		wg.Wait()
+		for _, r := range res {
+			must(t, r, http.StatusOK, "simultaneous vote")
+		}
+		v = s.poker(t, li, id)
+		if rd := v.Poker.Round; !rd.Revealed || rd.Reason != "all_voted" || !cmp.Equal(rd.cards(), map[string]string{ana.Account.ID: "1", li.Account.ID: "2", bo.Account.ID: "3"}) {
+			t.Errorf("three simultaneous votes = %+v", rd)
+		}
+
 		// Unknown items and action types name their field.
 		if r := s.act(t, ana, id, map[string]any{"type": "estimate", "item_id": "0190c0de-0000-7000-8000-000000000000"}); r.Status != http.StatusUnprocessableEntity || !r.Problem(t).Has("body.item_id") {
 			t.Errorf("estimate an unknown item = %d %s", r.Status, r.Body)
@@ -337,7 +358,8 @@ func TestPokerDecksAndAsync(t *testing.T) {
 		if r := s.act(t, ana, v.ID, map[string]any{"type": "vote", "value": "3"}); r.Status != http.StatusUnprocessableEntity || !r.Problem(t).Has("body.value") {
 			t.Errorf("vote 3 in a custom deck = %d %s", r.Status, r.Body)
 		}
-		s.do(t, ana, v.ID, map[string]any{"type": "vote", "value": "☕"}, &v)
+		s.do(t, ana, v.ID, map[string]any{"type": "vote", "value": "☕"}, nil)
+		v = s.poker(t, ana, v.ID)
 		if rd := v.Poker.Round; !rd.Revealed || rd.cards()[ana.Account.ID] != "☕" {
 			t.Errorf("the only participant's vote did not reveal: %+v", rd)
 		}
@@ -358,11 +380,13 @@ func TestPokerDecksAndAsync(t *testing.T) {
 
 		// Asynchronous: the round waits for everyone who may participate
 		// (not the observer), also those not in the room yet, until the deadline.
+		v = pokerRoom{}
 		s.start(t, ana, map[string]any{"kind": "poker", "async_minutes": 600}, &v)
 		if v.Poker.AsyncMinutes != 600 || v.Poker.Round.Deadline == "" || v.Deadline == "" {
 			t.Fatalf("async room = %+v %+v", v.room, v.Poker.Round)
 		}
-		s.do(t, ana, v.ID, map[string]any{"type": "vote", "value": "3"}, &v)
+		s.do(t, ana, v.ID, map[string]any{"type": "vote", "value": "3"}, nil)
+		v = s.poker(t, ana, v.ID)
 		if rd := v.Poker.Round; rd.Revealed || !cmp.Equal(rd.Waiting, []string{li.Account.ID}) {
 			t.Fatalf("async round after one vote = %+v", rd)
 		}
