@@ -36,25 +36,25 @@ const (
 
 // Steps of an estimation room.
 const (
-	StepVoting   = "voting"
-	StepRevealed = "revealed"
+	pokerStepVoting   = "voting"
+	pokerStepRevealed = "revealed"
 )
 
 // Why a round was revealed.
 const (
-	RevealAllVoted    = "all_voted"
-	RevealFacilitator = "facilitator"
-	RevealDeadline    = "deadline"
+	revealAllVoted    = "all_voted"
+	revealFacilitator = "facilitator"
+	revealDeadline    = "deadline"
 )
 
 // The actions of an estimation room (refinement rooms use the voting ones too).
 const (
-	ActEstimate = "estimate"
-	ActVote     = "vote"
-	ActUnvote   = "unvote"
-	ActReveal   = "reveal"
-	ActRevote   = "revote"
-	ActAccept   = "accept"
+	actPokerEstimate = "estimate"
+	actPokerVote     = "vote"
+	actPokerUnvote   = "unvote"
+	actPokerReveal   = "reveal"
+	actPokerRevote   = "revote"
+	actPokerAccept   = "accept"
 )
 
 // tshirtPoints are the story points a t-shirt size stands for: an accepted
@@ -115,30 +115,30 @@ type PokerView struct {
 // RoundView is one round as a participant sees it: before the reveal only
 // who has voted, and the viewer's own card.
 type RoundView struct {
-	Number     int       `json:"number"`
-	ItemID     string    `json:"item_id,omitempty" doc:"Empty in free mode"`
-	ItemKey    string    `json:"item_key,omitempty"`
-	ItemTitle  string    `json:"item_title,omitempty"`
-	Attempt    int       `json:"attempt" doc:"1 for an item's first round, 2 for its first re-vote…"`
-	OpenedAt   time.Time `json:"opened_at"`
-	Deadline   time.Time `json:"deadline,omitzero" doc:"Asynchronous mode: when the round reveals at the latest"`
-	Voted      []string  `json:"voted" doc:"Who has voted, in the order they first voted"`
-	Waiting    []string  `json:"waiting" doc:"Who the reveal still waits for (open rounds)"`
-	MyVote     string    `json:"my_vote,omitempty" doc:"Your own card"`
-	Revealed   bool      `json:"revealed"`
-	RevealedAt time.Time `json:"revealed_at,omitzero"`
-	RevealedBy string    `json:"revealed_by,omitempty" doc:"Who revealed; empty when the round revealed itself"`
-	Reason     string    `json:"reason,omitempty" enum:"all_voted,facilitator,deadline"`
-	Votes      []Vote    `json:"votes,omitempty" doc:"Everyone's card, once revealed"`
-	Stats      *Stats    `json:"stats,omitempty" doc:"Once revealed"`
-	Final      string    `json:"final,omitempty" doc:"The accepted estimate"`
-	Points     *float64  `json:"points,omitempty" doc:"The points written to the item on accept"`
-	AcceptedBy string    `json:"accepted_by,omitempty"`
-	AcceptedAt time.Time `json:"accepted_at,omitzero"`
+	Number     int         `json:"number"`
+	ItemID     string      `json:"item_id,omitempty" doc:"Empty in free mode"`
+	ItemKey    string      `json:"item_key,omitempty"`
+	ItemTitle  string      `json:"item_title,omitempty"`
+	Attempt    int         `json:"attempt" doc:"1 for an item's first round, 2 for its first re-vote…"`
+	OpenedAt   time.Time   `json:"opened_at"`
+	Deadline   time.Time   `json:"deadline,omitzero" doc:"Asynchronous mode: when the round reveals at the latest"`
+	Voted      []string    `json:"voted" doc:"Who has voted, in the order they first voted"`
+	Waiting    []string    `json:"waiting" doc:"Who the reveal still waits for (open rounds)"`
+	MyVote     string      `json:"my_vote,omitempty" doc:"Your own card"`
+	Revealed   bool        `json:"revealed"`
+	RevealedAt time.Time   `json:"revealed_at,omitzero"`
+	RevealedBy string      `json:"revealed_by,omitempty" doc:"Who revealed; empty when the round revealed itself"`
+	Reason     string      `json:"reason,omitempty" enum:"all_voted,facilitator,deadline"`
+	Votes      []CardVote  `json:"votes,omitempty" doc:"Everyone's card, once revealed"`
+	Stats      *RoundStats `json:"stats,omitempty" doc:"Once revealed"`
+	Final      string      `json:"final,omitempty" doc:"The accepted estimate"`
+	Points     *float64    `json:"points,omitempty" doc:"The points written to the item on accept"`
+	AcceptedBy string      `json:"accepted_by,omitempty"`
+	AcceptedAt time.Time   `json:"accepted_at,omitzero"`
 }
 
-// Vote is one participant's card.
-type Vote struct {
+// CardVote is one participant's card.
+type CardVote struct {
 	AccountID string `json:"account_id"`
 	Card      string `json:"card"`
 }
@@ -149,9 +149,9 @@ type CardCount struct {
 	Count int    `json:"count"`
 }
 
-// Stats are a revealed round's statistics. Median, spread and outliers use
+// RoundStats are a revealed round's statistics. Median, spread and outliers use
 // the numeric cards only (t-shirt sizes count as their points).
-type Stats struct {
+type RoundStats struct {
 	Votes      int         `json:"votes"`
 	Numeric    int         `json:"numeric" doc:"Votes with a number"`
 	Median     *float64    `json:"median,omitempty"`
@@ -186,10 +186,10 @@ func cardNumber(deck team.Deck, card string) (float64, bool) {
 	return v, true
 }
 
-// Statistics computes a revealed round's statistics from the deck and the
+// RoundStatistics computes a revealed round's statistics from the deck and the
 // votes.
-func Statistics(deck team.Deck, cards []string, votes []Vote) Stats {
-	st := Stats{Votes: len(votes), Outliers: []string{}, Counts: []CardCount{}}
+func RoundStatistics(deck team.Deck, cards []string, votes []CardVote) RoundStats {
+	st := RoundStats{Votes: len(votes), Outliers: []string{}, Counts: []CardCount{}}
 	count := map[string]int{}
 	var values, steps []float64
 	type numeric struct {
@@ -232,7 +232,7 @@ func Statistics(deck team.Deck, cards []string, votes []Vote) Stats {
 	if len(values) == 0 {
 		return st
 	}
-	med := median(values)
+	med := pokerMedian(values)
 	lo, hi := slices.Min(values), slices.Max(values)
 	spread := hi - lo
 	st.Median, st.Min, st.Max, st.Spread = &med, &lo, &hi, &spread
@@ -244,7 +244,7 @@ func Statistics(deck team.Deck, cards []string, votes []Vote) Stats {
 			}
 		}
 	}
-	medStep := median(steps)
+	medStep := pokerMedian(steps)
 	for _, n := range nums {
 		if math.Abs(float64(n.step)-medStep) > 1 {
 			st.Outliers = append(st.Outliers, n.account)
@@ -253,7 +253,7 @@ func Statistics(deck team.Deck, cards []string, votes []Vote) Stats {
 	return st
 }
 
-func median(xs []float64) float64 {
+func pokerMedian(xs []float64) float64 {
 	s := slices.Clone(xs)
 	slices.Sort(s)
 	if len(s)%2 == 1 {
@@ -312,23 +312,23 @@ func customCards(in []string) ([]string, error) {
 	return out, nil
 }
 
-// itemRef is the item a round estimates; zero in free mode.
-type itemRef struct {
+// roundItem is the item a round estimates; zero in free mode.
+type roundItem struct {
 	ID    string `json:"id,omitempty"`
 	Key   string `json:"key,omitempty"`
 	Title string `json:"title,omitempty"`
 }
 
-// lookItem finds an item of the team for a round or a refinement.
-func lookItem(ctx context.Context, env *Env, id string) (itemRef, backlog.Item, error) {
+// teamItem finds an item of the team for a round or a refinement.
+func teamItem(ctx context.Context, env *Env, id string) (roundItem, backlog.Item, error) {
 	it, err := env.Items.Item(ctx, env.Team(), id)
 	if errors.Is(err, errkind.NotFound) {
-		return itemRef{}, it, &errkind.FieldError{Field: "item_id", Message: "is not an item of this team", Value: id}
+		return roundItem{}, it, &errkind.FieldError{Field: "item_id", Message: "is not an item of this team", Value: id}
 	}
 	if err != nil {
-		return itemRef{}, it, err
+		return roundItem{}, it, err
 	}
-	return itemRef{it.ID, it.Key, it.Title}, it, nil
+	return roundItem{it.ID, it.Key, it.Title}, it, nil
 }
 
 // current is the current round, nil before the first.
@@ -351,7 +351,7 @@ func (ps *pokerState) round(n int) *pokerRound {
 
 // open starts a new round of item for everyone; an asynchronous room sets
 // the room's deadline to the round's.
-func (ps *pokerState) open(r *Room, it itemRef, now time.Time) *pokerRound {
+func (ps *pokerState) open(r *Room, it roundItem, now time.Time) *pokerRound {
 	attempt := 1
 	for _, old := range ps.Rounds {
 		if old.ItemID == it.ID {
@@ -403,7 +403,7 @@ func (ps *pokerState) settle(r *Room, now time.Time) bool {
 			return false
 		}
 	}
-	ps.reveal(r, now, "", RevealAllVoted)
+	ps.reveal(r, now, "", revealAllVoted)
 	return true
 }
 
@@ -414,15 +414,15 @@ func (ps *pokerState) cardsWithExtras() []string {
 
 // Errors of rounds.
 var (
-	ErrNoRound     = errkind.New(errkind.Conflict, "ceremony: no round is open; pick an item to estimate first")
-	ErrRevealed    = errkind.New(errkind.Conflict, "ceremony: the cards are revealed; start a new round to vote again")
-	ErrNotRevealed = errkind.New(errkind.Conflict, "ceremony: reveal the cards before accepting an estimate")
-	ErrRoundMoved  = errkind.New(errkind.Conflict, "ceremony: a new round has started meanwhile")
+	ErrNoRound          = errkind.New(errkind.Conflict, "ceremony: no round is open; pick an item to estimate first")
+	ErrRoundRevealed    = errkind.New(errkind.Conflict, "ceremony: the cards are revealed; start a new round to vote again")
+	ErrRoundNotRevealed = errkind.New(errkind.Conflict, "ceremony: reveal the cards before accepting an estimate")
+	ErrRoundMoved       = errkind.New(errkind.Conflict, "ceremony: a new round has started meanwhile")
 )
 
-// holder gets at the rounds inside a kind's state S, and checks that the
+// roundHolder gets at the rounds inside a kind's state S, and checks that the
 // room is in a step where rounds can be played.
-type holder[S any] struct {
+type roundHolder[S any] struct {
 	rounds func(s *S) *pokerState
 	ready  func(r *Room, s *S) error
 	// stepped sets the room's step after the rounds changed.
@@ -430,7 +430,7 @@ type holder[S any] struct {
 }
 
 // update loads S from r, calls fn with its rounds and saves it.
-func (h holder[S]) update(r *Room, fn func(ps *pokerState) (Change, error)) (Change, error) {
+func (h roundHolder[S]) update(r *Room, fn func(ps *pokerState) (Change, error)) (Change, error) {
 	var s S
 	if err := r.Load(&s); err != nil {
 		return Change{}, err
@@ -453,9 +453,9 @@ func (h holder[S]) update(r *Room, fn func(ps *pokerState) (Change, error)) (Cha
 
 // roundAct handles the voting actions rooms share (vote, unvote, reveal,
 // revote, accept); it reports false for any other action type.
-func roundAct[S any](ctx context.Context, env *Env, snap Room, a Action, h holder[S]) (Apply, bool, error) {
+func roundAct[S any](ctx context.Context, env *Env, snap Room, a Action, h roundHolder[S]) (Apply, bool, error) {
 	switch a.Type {
-	case ActVote:
+	case actPokerVote:
 		if err := env.Participate(&snap); err != nil {
 			return nil, true, err
 		}
@@ -471,7 +471,7 @@ func roundAct[S any](ctx context.Context, env *Env, snap Room, a Action, h holde
 						Message: "must be one of the room's cards: " + strings.Join(ps.cardsWithExtras(), ", "), Value: card}
 				}
 				if rd.Revealed {
-					return Change{}, ErrRevealed
+					return Change{}, ErrRoundRevealed
 				}
 				if i := rd.vote(env.Actor()); i >= 0 {
 					if rd.Votes[i].Card == card {
@@ -484,12 +484,12 @@ func roundAct[S any](ctx context.Context, env *Env, snap Room, a Action, h holde
 				// The change names the voter, never the card.
 				c := Note("voted", "round", rd.Number, "account_id", env.Actor())
 				if ps.settle(r, env.Now) {
-					c.Changes = append(c.Changes, Note("", "revealed", RevealAllVoted).Changes...)
+					c.Changes = append(c.Changes, Note("", "revealed", revealAllVoted).Changes...)
 				}
 				return c, nil
 			})
 		}, true, nil
-	case ActUnvote:
+	case actPokerUnvote:
 		if err := env.Participate(&snap); err != nil {
 			return nil, true, err
 		}
@@ -500,7 +500,7 @@ func roundAct[S any](ctx context.Context, env *Env, snap Room, a Action, h holde
 					return Change{}, ErrNoRound
 				}
 				if rd.Revealed {
-					return Change{}, ErrRevealed
+					return Change{}, ErrRoundRevealed
 				}
 				i := rd.vote(env.Actor())
 				if i < 0 {
@@ -510,7 +510,7 @@ func roundAct[S any](ctx context.Context, env *Env, snap Room, a Action, h holde
 				return Note("unvoted", "round", rd.Number, "account_id", env.Actor()), nil
 			})
 		}, true, nil
-	case ActReveal:
+	case actPokerReveal:
 		if err := env.Steer(&snap); err != nil {
 			return nil, true, err
 		}
@@ -523,11 +523,11 @@ func roundAct[S any](ctx context.Context, env *Env, snap Room, a Action, h holde
 				if rd.Revealed {
 					return Change{}, errUnchanged
 				}
-				ps.reveal(r, env.Now, env.Actor(), RevealFacilitator)
-				return Note("revealed", "round", rd.Number, "reason", RevealFacilitator), nil
+				ps.reveal(r, env.Now, env.Actor(), revealFacilitator)
+				return Note("revealed", "round", rd.Number, "reason", revealFacilitator), nil
 			})
 		}, true, nil
-	case ActRevote:
+	case actPokerRevote:
 		if err := env.Steer(&snap); err != nil {
 			return nil, true, err
 		}
@@ -537,11 +537,11 @@ func roundAct[S any](ctx context.Context, env *Env, snap Room, a Action, h holde
 				if old == nil {
 					return Change{}, ErrNoRound
 				}
-				rd := ps.open(r, itemRef{old.ItemID, old.ItemKey, old.ItemTitle}, env.Now)
+				rd := ps.open(r, roundItem{old.ItemID, old.ItemKey, old.ItemTitle}, env.Now)
 				return Note("round_opened", "round", rd.Number, "item_id", rd.ItemID, "attempt", rd.Attempt), nil
 			})
 		}, true, nil
-	case ActAccept:
+	case actPokerAccept:
 		ap, err := acceptRound(ctx, env, snap, a, h)
 		return ap, true, err
 	}
@@ -550,7 +550,7 @@ func roundAct[S any](ctx context.Context, env *Env, snap Room, a Action, h holde
 
 // acceptRound writes the agreed estimate of the current round to its item,
 // then records it in the round.
-func acceptRound[S any](ctx context.Context, env *Env, snap Room, a Action, h holder[S]) (Apply, error) {
+func acceptRound[S any](ctx context.Context, env *Env, snap Room, a Action, h roundHolder[S]) (Apply, error) {
 	if err := env.Participate(&snap); err != nil {
 		return nil, err
 	}
@@ -569,7 +569,7 @@ func acceptRound[S any](ctx context.Context, env *Env, snap Room, a Action, h ho
 		return nil, ErrNoRound
 	}
 	if !rd.Revealed {
-		return nil, ErrNotRevealed
+		return nil, ErrRoundNotRevealed
 	}
 	card := strings.TrimSpace(a.Value)
 	if card == "" || !slices.Contains(ps.Cards, card) {
@@ -657,11 +657,11 @@ func (ps *pokerState) roundView(r *Room, rd *pokerRound, me string, current bool
 		}
 	}
 	if rd.Revealed {
-		rv.Votes = make([]Vote, 0, len(rd.Votes))
+		rv.Votes = make([]CardVote, 0, len(rd.Votes))
 		for _, vt := range rd.Votes {
-			rv.Votes = append(rv.Votes, Vote{AccountID: vt.AccountID, Card: vt.Card})
+			rv.Votes = append(rv.Votes, CardVote{AccountID: vt.AccountID, Card: vt.Card})
 		}
-		st := Statistics(ps.Deck, ps.Cards, rv.Votes)
+		st := RoundStatistics(ps.Deck, ps.Cards, rv.Votes)
 		rv.Stats = &st
 	}
 	return rv
@@ -672,13 +672,13 @@ func (ps *pokerState) roundView(r *Room, rd *pokerRound, me string, current bool
 type pokerRules struct{}
 
 // pokerHolder: an estimation room's state is its rounds.
-var pokerHolder = holder[pokerState]{
+var pokerHolder = roundHolder[pokerState]{
 	rounds: func(s *pokerState) *pokerState { return s },
 	stepped: func(r *Room, ps *pokerState) {
 		if rd := ps.current(); rd != nil && rd.Revealed {
-			r.Step = StepRevealed
+			r.Step = pokerStepRevealed
 		} else {
-			r.Step = StepVoting
+			r.Step = pokerStepVoting
 		}
 	},
 }
@@ -694,14 +694,14 @@ func (pokerRules) Start(ctx context.Context, env *Env, r *Room, s Start) error {
 	}
 	if s.Async > 0 {
 		ps.Async = s.Async
-		if ps.Expected, err = expectedVoters(ctx, env); err != nil {
+		if ps.Expected, err = asyncVoters(ctx, env); err != nil {
 			return err
 		}
 	}
-	var it itemRef
+	var it roundItem
 	if s.ItemID != "" {
 		var item backlog.Item
-		if it, item, err = lookItem(ctx, env, s.ItemID); err != nil {
+		if it, item, err = teamItem(ctx, env, s.ItemID); err != nil {
 			return err
 		}
 		if r.ProductID == "" {
@@ -709,12 +709,12 @@ func (pokerRules) Start(ctx context.Context, env *Env, r *Room, s Start) error {
 		}
 	}
 	ps.open(r, it, env.Now)
-	r.Step = StepVoting
+	r.Step = pokerStepVoting
 	return r.Save(ps)
 }
 
-// expectedVoters are the members who may participate in the team's rooms.
-func expectedVoters(ctx context.Context, env *Env) ([]string, error) {
+// asyncVoters are the members who may participate in the team's rooms.
+func asyncVoters(ctx context.Context, env *Env) ([]string, error) {
 	var out []string
 	page := team.Page{Limit: 200}
 	for {
@@ -738,16 +738,16 @@ func (pokerRules) Act(ctx context.Context, env *Env, snap Room, a Action) (Apply
 	if ap, ok, err := roundAct(ctx, env, snap, a, pokerHolder); ok {
 		return ap, err
 	}
-	if a.Type != ActEstimate {
-		return nil, unknown(KindPoker, a.Type, ActEstimate, ActVote, ActUnvote, ActReveal, ActRevote, ActAccept)
+	if a.Type != actPokerEstimate {
+		return nil, unknown(KindPoker, a.Type, actPokerEstimate, actPokerVote, actPokerUnvote, actPokerReveal, actPokerRevote, actPokerAccept)
 	}
 	if err := env.Steer(&snap); err != nil {
 		return nil, err
 	}
-	var it itemRef
+	var it roundItem
 	if a.ItemID != "" {
 		var err error
-		if it, _, err = lookItem(ctx, env, a.ItemID); err != nil {
+		if it, _, err = teamItem(ctx, env, a.ItemID); err != nil {
 			return nil, err
 		}
 	}
@@ -770,12 +770,12 @@ func (pokerRules) Expire(r *Room, now time.Time) (Change, bool, error) {
 	if rd == nil || rd.Revealed {
 		return Change{}, false, nil
 	}
-	ps.reveal(r, now, "", RevealDeadline)
-	r.Step = StepRevealed
+	ps.reveal(r, now, "", revealDeadline)
+	r.Step = pokerStepRevealed
 	if err := r.Save(ps); err != nil {
 		return Change{}, false, err
 	}
-	return Note("revealed", "round", rd.Number, "reason", RevealDeadline), true, nil
+	return Note("revealed", "round", rd.Number, "reason", revealDeadline), true, nil
 }
 
 // Left reveals the round when it waited only for the one who left.
@@ -787,11 +787,11 @@ func (pokerRules) Left(r *Room, now time.Time) (Change, bool, error) {
 	if !ps.settle(r, now) {
 		return Change{}, false, nil
 	}
-	r.Step = StepRevealed
+	r.Step = pokerStepRevealed
 	if err := r.Save(ps); err != nil {
 		return Change{}, false, err
 	}
-	return Note("revealed", "round", ps.current().Number, "reason", RevealAllVoted), true, nil
+	return Note("revealed", "round", ps.current().Number, "reason", revealAllVoted), true, nil
 }
 
 func (pokerRules) View(ctx context.Context, env *Env, r *Room, v *View) error {
@@ -799,7 +799,7 @@ func (pokerRules) View(ctx context.Context, env *Env, r *Room, v *View) error {
 	if err := r.Load(&ps); err != nil {
 		return err
 	}
-	ref, err := env.reference(ctx)
+	ref, err := env.estimationReference(ctx)
 	if err != nil {
 		return err
 	}
@@ -807,8 +807,8 @@ func (pokerRules) View(ctx context.Context, env *Env, r *Room, v *View) error {
 	return nil
 }
 
-// reference is the team's reference item, nil when it has none.
-func (e *Env) reference(ctx context.Context) (*Reference, error) {
+// estimationReference is the team's reference item, nil when it has none.
+func (e *Env) estimationReference(ctx context.Context) (*Reference, error) {
 	if e.svc == nil {
 		return nil, nil
 	}

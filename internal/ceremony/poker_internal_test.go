@@ -22,8 +22,8 @@ func TestPokerAsyncDeadline(t *testing.T) {
 		{AccountID: "ana", JoinedAt: start, Active: true}, {AccountID: "li", JoinedAt: start, Active: true}}}
 	ps := pokerState{Deck: team.DeckFibonacci, Cards: team.DeckFibonacci.Cards(nil), Async: time.Hour,
 		Expected: []string{"ana", "li", "bo"}, Rounds: []pokerRound{}}
-	ps.open(&r, itemRef{}, start)
-	r.Step = StepVoting
+	ps.open(&r, roundItem{}, start)
+	r.Step = pokerStepVoting
 	if err := r.Save(ps); err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +32,7 @@ func TestPokerAsyncDeadline(t *testing.T) {
 	}
 
 	for _, v := range []struct{ who, card string }{{"ana", "5"}, {"li", "8"}} {
-		apply, err := pokerRules{}.Act(ctx, acting(v.who, start.Add(time.Minute)), r, Action{Type: ActVote, Value: v.card})
+		apply, err := pokerRules{}.Act(ctx, acting(v.who, start.Add(time.Minute)), r, Action{Type: actPokerVote, Value: v.card})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -59,7 +59,7 @@ func TestPokerAsyncDeadline(t *testing.T) {
 	if err != nil || !moved || c.Action != "revealed" {
 		t.Fatalf("expire = %+v, %v, %v", c, moved, err)
 	}
-	if !r.Deadline.IsZero() || r.Step != StepRevealed {
+	if !r.Deadline.IsZero() || r.Step != pokerStepRevealed {
 		t.Errorf("after the deadline: deadline %v, step %s", r.Deadline, r.Step)
 	}
 	view = View{Me: "bo"}
@@ -67,7 +67,7 @@ func TestPokerAsyncDeadline(t *testing.T) {
 		t.Fatal(err)
 	}
 	rd := view.Poker.Round
-	if !rd.Revealed || rd.Reason != RevealDeadline || len(rd.Votes) != 2 || rd.Stats == nil || *rd.Stats.Median != 6.5 {
+	if !rd.Revealed || rd.Reason != revealDeadline || len(rd.Votes) != 2 || rd.Stats == nil || *rd.Stats.Median != 6.5 {
 		t.Fatalf("after the deadline bo sees %+v", rd)
 	}
 	// A revealed round has nothing left to expire.
@@ -75,7 +75,7 @@ func TestPokerAsyncDeadline(t *testing.T) {
 		t.Errorf("expiring a revealed round: moved %v, %v", moved, err)
 	}
 	// A new round of an asynchronous room gets its own window.
-	apply, err := pokerRules{}.Act(ctx, acting("ana", start.Add(3*time.Hour)), r, Action{Type: ActRevote})
+	apply, err := pokerRules{}.Act(ctx, acting("ana", start.Add(3*time.Hour)), r, Action{Type: actPokerRevote})
 	if err == nil {
 		_, err = apply(&r)
 	}

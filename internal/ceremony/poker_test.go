@@ -26,12 +26,12 @@ type pokerRoom struct {
 		Reference    *struct {
 			ItemID string `json:"item_id"`
 		} `json:"reference"`
-		Round   *roundView  `json:"round"`
-		History []roundView `json:"history"`
+		Round   *pokerRoundView  `json:"round"`
+		History []pokerRoundView `json:"history"`
 	} `json:"poker"`
 }
 
-type roundView struct {
+type pokerRoundView struct {
 	Number   int      `json:"number"`
 	ItemID   string   `json:"item_id"`
 	Attempt  int      `json:"attempt"`
@@ -58,7 +58,7 @@ type roundView struct {
 }
 
 // cards returns the revealed votes as account → card.
-func (rv *roundView) cards() map[string]string {
+func (rv *pokerRoundView) cards() map[string]string {
 	out := map[string]string{}
 	for _, v := range rv.Votes {
 		out[v.AccountID] = v.Card
@@ -66,8 +66,8 @@ func (rv *roundView) cards() map[string]string {
 	return out
 }
 
-// poker reads the room as c sees it.
-func (s *squad) poker(t *testing.T, c *apptest.Client, id string) pokerRoom {
+// pokerView reads the room as c sees it.
+func (s *squad) pokerView(t *testing.T, c *apptest.Client, id string) pokerRoom {
 	t.Helper()
 	var v pokerRoom
 	s.view(t, c, id, &v)
@@ -77,16 +77,16 @@ func (s *squad) poker(t *testing.T, c *apptest.Client, id string) pokerRoom {
 	return v
 }
 
-// hidden fails unless c's view of the current round shows who voted but no
+// pokerHidden fails unless c's view of the current round shows who voted but no
 // one's card but c's own.
-func (s *squad) hidden(t *testing.T, c *apptest.Client, id string, voted []string, mine string) {
+func (s *squad) pokerHidden(t *testing.T, c *apptest.Client, id string, voted []string, mine string) {
 	t.Helper()
-	v := s.poker(t, c, id)
+	v := s.pokerView(t, c, id)
 	rd := v.Poker.Round
 	if rd.Revealed || len(rd.Votes) != 0 || rd.Stats != nil {
 		t.Fatalf("%s sees the cards before the reveal: %+v", c.Account.Email, rd)
 	}
-	if !cmp.Equal(sortedCopy(rd.Voted), sortedCopy(voted)) {
+	if !cmp.Equal(pokerSorted(rd.Voted), pokerSorted(voted)) {
 		t.Errorf("%s sees voted = %v, want %v", c.Account.Email, rd.Voted, voted)
 	}
 	if rd.MyVote != mine {
@@ -94,7 +94,7 @@ func (s *squad) hidden(t *testing.T, c *apptest.Client, id string, voted []strin
 	}
 }
 
-func sortedCopy(xs []string) []string {
+func pokerSorted(xs []string) []string {
 	out := slices.Clone(xs)
 	slices.Sort(out)
 	if out == nil {
@@ -132,10 +132,10 @@ func TestPokerRound(t *testing.T) {
 		// Ana votes, then changes her mind; nobody else sees her card.
 		s.do(t, ana, id, map[string]any{"type": "vote", "value": "21"}, nil)
 		s.do(t, ana, id, map[string]any{"type": "vote", "value": "34"}, nil)
-		s.hidden(t, ana, id, []string{ana.Account.ID}, "34")
-		s.hidden(t, li, id, []string{ana.Account.ID}, "")
-		s.hidden(t, ob, id, []string{ana.Account.ID}, "")
-		if w := s.poker(t, li, id).Poker.Round.Waiting; !cmp.Equal(sortedCopy(w), sortedCopy([]string{li.Account.ID, bo.Account.ID})) {
+		s.pokerHidden(t, ana, id, []string{ana.Account.ID}, "34")
+		s.pokerHidden(t, li, id, []string{ana.Account.ID}, "")
+		s.pokerHidden(t, ob, id, []string{ana.Account.ID}, "")
+		if w := s.pokerView(t, li, id).Poker.Round.Waiting; !cmp.Equal(pokerSorted(w), pokerSorted([]string{li.Account.ID, bo.Account.ID})) {
 			t.Errorf("waiting = %v", w)
 		}
 		// An observer does not vote; a card not in the deck names the field.
@@ -151,7 +151,7 @@ func TestPokerRound(t *testing.T) {
 		}
 
 		// The observer heard of both votes, and of no card.
-		quiet(t, live, wire.Room(s.team, id), id, 2, "21", "34")
+		noCardsOnChannel(t, live, wire.Room(s.team, id), id, 2, "21", "34")
 
 		// A restart mid-round loses nothing.
 		env.Restart(t)
@@ -159,8 +159,8 @@ func TestPokerRound(t *testing.T) {
 		if !live2.Subscribe(wire.Room(s.team, id)) {
 			t.Fatal("the observer cannot subscribe to the room channel after the restart")
 		}
-		s.hidden(t, li, id, []string{ana.Account.ID}, "")
-		s.hidden(t, ana, id, []string{ana.Account.ID}, "34")
+		s.pokerHidden(t, li, id, []string{ana.Account.ID}, "")
+		s.pokerHidden(t, ana, id, []string{ana.Account.ID}, "34")
 
 		// Li and Bo vote at once: the last vote reveals, and both votes count.
 		var wg sync.WaitGroup
@@ -176,7 +176,7 @@ func TestPokerRound(t *testing.T) {
 		for _, r := range res {
 			must(t, r, http.StatusOK, "simultaneous vote")
 		}
-		v = s.poker(t, ob, id)
+		v = s.pokerView(t, ob, id)
 		rd := v.Poker.Round
 		want := map[string]string{ana.Account.ID: "34", li.Account.ID: "55", bo.Account.ID: "?"}
 		if !rd.Revealed || rd.Reason != "all_voted" || !cmp.Equal(rd.cards(), want) || v.Step != "revealed" {
@@ -190,7 +190,7 @@ func TestPokerRound(t *testing.T) {
 		}
 
 		// The room channel told the observer of every vote, and never a card.
-		quiet(t, live2, wire.Room(s.team, id), id, 2, "21", "34", "55", "?")
+		noCardsOnChannel(t, live2, wire.Room(s.team, id), id, 2, "21", "34", "55", "?")
 
 		// Re-vote: the first round stays in the history; leaving and coming
 		// back keeps a vote.
@@ -198,11 +198,11 @@ func TestPokerRound(t *testing.T) {
 		s.do(t, bo, id, map[string]any{"type": "vote", "value": "13"}, nil)
 		s.do(t, bo, id, map[string]any{"type": "leave"}, nil)
 		s.do(t, ana, id, map[string]any{"type": "vote", "value": "8"}, nil)
-		s.hidden(t, li, id, []string{bo.Account.ID, ana.Account.ID}, "")
+		s.pokerHidden(t, li, id, []string{bo.Account.ID, ana.Account.ID}, "")
 		s.do(t, bo, id, map[string]any{"type": "join"}, nil)
-		s.hidden(t, bo, id, []string{bo.Account.ID, ana.Account.ID}, "13")
+		s.pokerHidden(t, bo, id, []string{bo.Account.ID, ana.Account.ID}, "13")
 		s.do(t, li, id, map[string]any{"type": "vote", "value": "8"}, nil)
-		v = s.poker(t, li, id)
+		v = s.pokerView(t, li, id)
 		rd = v.Poker.Round
 		if !rd.Revealed || rd.Number != 2 || rd.Attempt != 2 || !cmp.Equal(rd.cards(), map[string]string{ana.Account.ID: "8", li.Account.ID: "8", bo.Account.ID: "13"}) {
 			t.Fatalf("second round = %+v", rd)
@@ -223,7 +223,7 @@ func TestPokerRound(t *testing.T) {
 		if it.Points == nil || *it.Points != 8 {
 			t.Fatalf("item points after accept = %v", it.Points)
 		}
-		v = s.poker(t, ob, id)
+		v = s.pokerView(t, ob, id)
 		if rd := v.Poker.Round; rd.Final != "8" || rd.Points == nil || *rd.Points != 8 {
 			t.Errorf("the round does not record the estimate: %+v", rd)
 		}
@@ -235,9 +235,9 @@ func TestPokerRound(t *testing.T) {
 		s.do(t, ana, id, map[string]any{"type": "estimate"}, nil) // free mode
 		s.do(t, ana, id, map[string]any{"type": "vote", "value": "1"}, nil)
 		s.do(t, li, id, map[string]any{"type": "vote", "value": "2"}, nil)
-		s.hidden(t, bo, id, []string{ana.Account.ID, li.Account.ID}, "")
+		s.pokerHidden(t, bo, id, []string{ana.Account.ID, li.Account.ID}, "")
 		s.do(t, bo, id, map[string]any{"type": "leave"}, nil)
-		v = s.poker(t, li, id)
+		v = s.pokerView(t, li, id)
 		if rd := v.Poker.Round; !rd.Revealed || rd.ItemID != "" || len(rd.Votes) != 2 {
 			t.Errorf("free round after the last voter left = %+v", rd)
 		}
@@ -258,7 +258,7 @@ func TestPokerRound(t *testing.T) {
 		for _, r := range res {
 			must(t, r, http.StatusOK, "simultaneous vote")
 		}
-		v = s.poker(t, li, id)
+		v = s.pokerView(t, li, id)
 		if rd := v.Poker.Round; !rd.Revealed || rd.Reason != "all_voted" || !cmp.Equal(rd.cards(), map[string]string{ana.Account.ID: "1", li.Account.ID: "2", bo.Account.ID: "3"}) {
 			t.Errorf("three simultaneous votes = %+v", rd)
 		}
@@ -273,9 +273,9 @@ func TestPokerRound(t *testing.T) {
 	})
 }
 
-// quiet waits for n vote events on the room channel ch and fails if any
+// noCardsOnChannel waits for n vote events on the room channel ch and fails if any
 // publication on it carries one of the cards.
-func quiet(t *testing.T, live *apptest.Live, ch, id string, n int, cards ...string) {
+func noCardsOnChannel(t *testing.T, live *apptest.Live, ch, id string, n int, cards ...string) {
 	t.Helper()
 	apptest.Eventually(t, "vote events on the room channel", func() bool {
 		got := 0
@@ -320,9 +320,9 @@ func TestPokerFacilitatorReveals(t *testing.T) {
 				t.Errorf("member %s = %d", typ, r.Status)
 			}
 		}
-		s.hidden(t, sm, id, []string{member.Account.ID}, "")
+		s.pokerHidden(t, sm, id, []string{member.Account.ID}, "")
 		s.do(t, sm, id, map[string]any{"type": "reveal"}, nil)
-		v = s.poker(t, member, id)
+		v = s.pokerView(t, member, id)
 		if rd := v.Poker.Round; !rd.Revealed || rd.Reason != "facilitator" || rd.cards()[member.Account.ID] != "M" {
 			t.Fatalf("after the reveal: %+v", rd)
 		}
@@ -359,7 +359,7 @@ func TestPokerDecksAndAsync(t *testing.T) {
 			t.Errorf("vote 3 in a custom deck = %d %s", r.Status, r.Body)
 		}
 		s.do(t, ana, v.ID, map[string]any{"type": "vote", "value": "☕"}, nil)
-		v = s.poker(t, ana, v.ID)
+		v = s.pokerView(t, ana, v.ID)
 		if rd := v.Poker.Round; !rd.Revealed || rd.cards()[ana.Account.ID] != "☕" {
 			t.Errorf("the only participant's vote did not reveal: %+v", rd)
 		}
@@ -386,27 +386,27 @@ func TestPokerDecksAndAsync(t *testing.T) {
 			t.Fatalf("async room = %+v %+v", v.room, v.Poker.Round)
 		}
 		s.do(t, ana, v.ID, map[string]any{"type": "vote", "value": "3"}, nil)
-		v = s.poker(t, ana, v.ID)
+		v = s.pokerView(t, ana, v.ID)
 		if rd := v.Poker.Round; rd.Revealed || !cmp.Equal(rd.Waiting, []string{li.Account.ID}) {
 			t.Fatalf("async round after one vote = %+v", rd)
 		}
 		s.do(t, li, v.ID, map[string]any{"type": "join"}, nil)
 		s.do(t, li, v.ID, map[string]any{"type": "vote", "value": "5"}, nil)
 		s.do(t, li, v.ID, map[string]any{"type": "leave"}, nil)
-		v = s.poker(t, ana, v.ID)
+		v = s.pokerView(t, ana, v.ID)
 		if rd := v.Poker.Round; !rd.Revealed || rd.Reason != "all_voted" || v.Deadline != "" {
 			t.Errorf("async round with everyone in = %+v (deadline %q)", rd, v.Deadline)
 		}
 	})
 }
 
-func TestStatistics(t *testing.T) {
+func TestRoundStatistics(t *testing.T) {
 	fib := team.DeckFibonacci.Cards(nil)
 	f := func(x float64) *float64 { return &x }
-	votes := func(cards ...string) []ceremony.Vote {
-		var out []ceremony.Vote
+	votes := func(cards ...string) []ceremony.CardVote {
+		var out []ceremony.CardVote
 		for i, c := range cards {
-			out = append(out, ceremony.Vote{AccountID: string(rune('a' + i)), Card: c})
+			out = append(out, ceremony.CardVote{AccountID: string(rune('a' + i)), Card: c})
 		}
 		return out
 	}
@@ -414,7 +414,7 @@ func TestStatistics(t *testing.T) {
 		name      string
 		deck      team.Deck
 		cards     []string
-		votes     []ceremony.Vote
+		votes     []ceremony.CardVote
 		median    *float64
 		card      string
 		spread    *float64
@@ -436,9 +436,9 @@ func TestStatistics(t *testing.T) {
 		{name: "custom mixed", deck: team.DeckCustom, cards: []string{"1", "2", "☕"}, votes: votes("2", "☕"), median: f(2), card: "2", spread: f(0), outliers: []string{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			st := ceremony.Statistics(tc.deck, tc.cards, tc.votes)
+			st := ceremony.RoundStatistics(tc.deck, tc.cards, tc.votes)
 			if !cmp.Equal(st.Median, tc.median) || st.MedianCard != tc.card || !cmp.Equal(st.Spread, tc.spread) {
-				t.Errorf("median %v (%q), spread %v; want %v (%q), %v", deref(st.Median), st.MedianCard, deref(st.Spread), deref(tc.median), tc.card, deref(tc.spread))
+				t.Errorf("median %v (%q), spread %v; want %v (%q), %v", pokerDeref(st.Median), st.MedianCard, pokerDeref(st.Spread), pokerDeref(tc.median), tc.card, pokerDeref(tc.spread))
 			}
 			if !cmp.Equal(st.Outliers, tc.outliers) || st.Consensus != tc.consensus || st.Unsure != tc.unsure || st.Passed != tc.passed {
 				t.Errorf("outliers %v, consensus %v, unsure %d, passed %d", st.Outliers, st.Consensus, st.Unsure, st.Passed)
@@ -450,7 +450,7 @@ func TestStatistics(t *testing.T) {
 	}
 }
 
-func deref(p *float64) any {
+func pokerDeref(p *float64) any {
 	if p == nil {
 		return nil
 	}

@@ -23,44 +23,44 @@ import (
 
 // Steps of a refinement room.
 const (
-	StepDiscussion = "discussion"
-	StepEstimation = "estimation"
+	refineStepDiscussion = "discussion"
+	refineStepEstimation = "estimation"
 )
 
 // The actions of a refinement room besides the voting ones of poker.go.
 const (
-	ActPick       = "pick"
-	ActOpenForm   = "open_form"
-	ActCloseForm  = "close_form"
-	ActAddSubtask = "add_subtask"
-	ActBack       = "back"
-	ActDone       = "done"
+	actRefinePick       = "pick"
+	actRefineOpenForm   = "open_form"
+	actRefineCloseForm  = "close_form"
+	actRefineAddSubtask = "add_subtask"
+	actRefineBack       = "back"
+	actRefineDone       = "done"
 )
 
 // FormCreateSubtask is the create-subtask form, open for everyone once one
 // participant opens it.
 const FormCreateSubtask = "create-subtask"
 
-// forms are the forms a refinement room can open for everyone.
-var forms = []string{FormCreateSubtask}
+// refinementForms are the refinementForms a refinement room can open for everyone.
+var refinementForms = []string{FormCreateSubtask}
 
 type refinementState struct {
-	Current    itemRef       `json:"current"`
-	Form       *OpenForm     `json:"form,omitempty"`
-	Subtasks   []Subtask     `json:"subtasks"` // created in this room, for any item
-	Done       []RefinedItem `json:"done"`
-	Estimation pokerState    `json:"estimation"`
+	Current    roundItem           `json:"current"`
+	Form       *SharedForm         `json:"form,omitempty"`
+	Subtasks   []RefinementSubtask `json:"subtasks"` // created in this room, for any item
+	Done       []RefinedItem       `json:"done"`
+	Estimation pokerState          `json:"estimation"`
 }
 
-// OpenForm is a form open for everyone in the room.
-type OpenForm struct {
+// SharedForm is a form open for everyone in the room.
+type SharedForm struct {
 	Name     string    `json:"name" enum:"create-subtask"`
 	OpenedBy string    `json:"opened_by"`
 	OpenedAt time.Time `json:"opened_at"`
 }
 
-// Subtask is a subtask the team created in the room.
-type Subtask struct {
+// RefinementSubtask is a subtask the team created in the room.
+type RefinementSubtask struct {
 	ItemID    string    `json:"item_id"`
 	ItemKey   string    `json:"item_key"`
 	Title     string    `json:"title"`
@@ -80,8 +80,8 @@ type RefinedItem struct {
 	DoneAt    time.Time `json:"done_at"`
 }
 
-// CurrentItem is the item being refined.
-type CurrentItem struct {
+// RefiningItem is the item being refined.
+type RefiningItem struct {
 	ItemID    string `json:"item_id"`
 	ItemKey   string `json:"item_key"`
 	ItemTitle string `json:"item_title" doc:"As it was when it became current; fetch the item for its fields"`
@@ -91,27 +91,27 @@ type CurrentItem struct {
 
 // RefinementView is a backlog refinement room as one participant sees it.
 type RefinementView struct {
-	Current    *CurrentItem  `json:"current,omitempty" doc:"Absent when the queue is empty and nothing is picked"`
-	Queue      []Request     `json:"queue" doc:"Open requests of the room's product, oldest first (the current item among them while its request is open)"`
-	Form       *OpenForm     `json:"form,omitempty" doc:"The form open for everyone"`
-	Subtasks   []Subtask     `json:"subtasks" doc:"Subtasks of the current item created in this room"`
-	Done       []RefinedItem `json:"done" doc:"Items refined in this room, in order"`
-	Estimation *PokerView    `json:"estimation" doc:"The room's estimation rounds; the current round is played in the estimation step"`
+	Current    *RefiningItem       `json:"current,omitempty" doc:"Absent when the queue is empty and nothing is picked"`
+	Queue      []Request           `json:"queue" doc:"Open requests of the room's product, oldest first (the current item among them while its request is open)"`
+	Form       *SharedForm         `json:"form,omitempty" doc:"The form open for everyone"`
+	Subtasks   []RefinementSubtask `json:"subtasks" doc:"Subtasks of the current item created in this room"`
+	Done       []RefinedItem       `json:"done" doc:"Items refined in this room, in order"`
+	Estimation *PokerView          `json:"estimation" doc:"The room's estimation rounds; the current round is played in the estimation step"`
 }
 
 // Errors of refinement.
 var (
-	ErrNoCurrent     = errkind.New(errkind.Conflict, "ceremony: no item is being refined; pick one")
+	ErrNoCurrentItem = errkind.New(errkind.Conflict, "ceremony: no item is being refined; pick one")
 	ErrNotEstimating = errkind.New(errkind.Conflict, "ceremony: start estimating the item first")
 	ErrNoSubtasks    = errkind.New(errkind.Conflict, "ceremony: only stories, tasks and bugs have subtasks")
 )
 
 // refinementHolder: the rounds of a refinement room are its estimation,
 // played in the estimation step.
-var refinementHolder = holder[refinementState]{
+var refinementHolder = roundHolder[refinementState]{
 	rounds: func(s *refinementState) *pokerState { return &s.Estimation },
 	ready: func(r *Room, s *refinementState) error {
-		if r.Step != StepEstimation {
+		if r.Step != refineStepEstimation {
 			return ErrNotEstimating
 		}
 		return nil
@@ -125,10 +125,10 @@ func (refinementRules) Start(ctx context.Context, env *Env, r *Room, s Start) er
 	if err != nil {
 		return err
 	}
-	st := refinementState{Subtasks: []Subtask{}, Done: []RefinedItem{},
+	st := refinementState{Subtasks: []RefinementSubtask{}, Done: []RefinedItem{},
 		Estimation: pokerState{Deck: deck, Cards: cards, Rounds: []pokerRound{}}}
 	if s.ItemID != "" {
-		it, item, err := lookItem(ctx, env, s.ItemID)
+		it, item, err := teamItem(ctx, env, s.ItemID)
 		if err != nil {
 			return err
 		}
@@ -144,10 +144,10 @@ func (refinementRules) Start(ctx context.Context, env *Env, r *Room, s Start) er
 			return err
 		}
 		if len(queue) > 0 {
-			st.Current = itemRef{queue[0].ItemID, queue[0].ItemKey, queue[0].ItemTitle}
+			st.Current = roundItem{queue[0].ItemID, queue[0].ItemKey, queue[0].ItemTitle}
 		}
 	}
-	r.Step = StepDiscussion
+	r.Step = refineStepDiscussion
 	return r.Save(st)
 }
 
@@ -161,52 +161,52 @@ func (refinementRules) Act(ctx context.Context, env *Env, snap Room, a Action) (
 	}
 	cur := snapState.Current
 	switch a.Type {
-	case ActPick:
+	case actRefinePick:
 		if err := env.Steer(&snap); err != nil {
 			return nil, err
 		}
 		if a.ItemID == "" {
 			return nil, errkind.Field("item_id", "names the item to refine")
 		}
-		it, item, err := lookItem(ctx, env, a.ItemID)
+		it, item, err := teamItem(ctx, env, a.ItemID)
 		if err != nil {
 			return nil, err
 		}
 		if snap.ProductID != "" && item.ProductID != snap.ProductID {
 			return nil, &errkind.FieldError{Field: "item_id", Message: "is not in the room's product", Value: a.ItemID}
 		}
-		return refine(func(r *Room, st *refinementState) (Change, error) {
+		return refineApply(func(r *Room, st *refinementState) (Change, error) {
 			if st.Current.ID == it.ID {
 				return Change{}, errUnchanged
 			}
-			st.Current, st.Form, r.Step = it, nil, StepDiscussion
+			st.Current, st.Form, r.Step = it, nil, refineStepDiscussion
 			return Note("item_picked", "item_id", it.ID), nil
 		}), nil
 
-	case ActOpenForm:
+	case actRefineOpenForm:
 		if err := env.Participate(&snap); err != nil {
 			return nil, err
 		}
 		name := strings.TrimSpace(a.Value)
-		if !slices.Contains(forms, name) {
-			return nil, &errkind.FieldError{Field: "value", Message: "must name a form: " + strings.Join(forms, ", "), Value: name}
+		if !slices.Contains(refinementForms, name) {
+			return nil, &errkind.FieldError{Field: "value", Message: "must name a form: " + strings.Join(refinementForms, ", "), Value: name}
 		}
-		return refine(func(r *Room, st *refinementState) (Change, error) {
+		return refineApply(func(r *Room, st *refinementState) (Change, error) {
 			if st.Current.ID == "" {
-				return Change{}, ErrNoCurrent
+				return Change{}, ErrNoCurrentItem
 			}
 			if st.Form != nil && st.Form.Name == name {
 				return Change{}, errUnchanged
 			}
-			st.Form = &OpenForm{Name: name, OpenedBy: env.Actor(), OpenedAt: env.Now}
+			st.Form = &SharedForm{Name: name, OpenedBy: env.Actor(), OpenedAt: env.Now}
 			return Note("form_opened", "form", name), nil
 		}), nil
 
-	case ActCloseForm:
+	case actRefineCloseForm:
 		if err := env.Participate(&snap); err != nil {
 			return nil, err
 		}
-		return refine(func(r *Room, st *refinementState) (Change, error) {
+		return refineApply(func(r *Room, st *refinementState) (Change, error) {
 			if st.Form == nil {
 				return Change{}, errUnchanged
 			}
@@ -214,7 +214,7 @@ func (refinementRules) Act(ctx context.Context, env *Env, snap Room, a Action) (
 			return Note("form_closed"), nil
 		}), nil
 
-	case ActAddSubtask:
+	case actRefineAddSubtask:
 		if err := env.Participate(&snap); err != nil {
 			return nil, err
 		}
@@ -223,7 +223,7 @@ func (refinementRules) Act(ctx context.Context, env *Env, snap Room, a Action) (
 			return nil, errkind.Field("text", fmt.Sprintf("is the subtask's title: 1 to %d characters", backlog.MaxTitle))
 		}
 		if cur.ID == "" {
-			return nil, ErrNoCurrent
+			return nil, ErrNoCurrentItem
 		}
 		parent, err := env.Items.Item(ctx, env.Team(), cur.ID)
 		if err != nil {
@@ -237,8 +237,8 @@ func (refinementRules) Act(ctx context.Context, env *Env, snap Room, a Action) (
 		if err != nil {
 			return nil, err
 		}
-		return refine(func(r *Room, st *refinementState) (Change, error) {
-			st.Subtasks = append(st.Subtasks, Subtask{ItemID: sub.ID, ItemKey: sub.Key, Title: sub.Title, ParentID: parent.ID,
+		return refineApply(func(r *Room, st *refinementState) (Change, error) {
+			st.Subtasks = append(st.Subtasks, RefinementSubtask{ItemID: sub.ID, ItemKey: sub.Key, Title: sub.Title, ParentID: parent.ID,
 				CreatedBy: env.Actor(), CreatedAt: env.Now})
 			if st.Form != nil && st.Form.Name == FormCreateSubtask {
 				st.Form = nil
@@ -246,49 +246,49 @@ func (refinementRules) Act(ctx context.Context, env *Env, snap Room, a Action) (
 			return Note("subtask_added", "item_id", sub.ID, "parent_id", parent.ID), nil
 		}), nil
 
-	case ActEstimate:
+	case actPokerEstimate:
 		if err := env.Steer(&snap); err != nil {
 			return nil, err
 		}
-		return refine(func(r *Room, st *refinementState) (Change, error) {
+		return refineApply(func(r *Room, st *refinementState) (Change, error) {
 			if st.Current.ID == "" {
-				return Change{}, ErrNoCurrent
+				return Change{}, ErrNoCurrentItem
 			}
-			if r.Step == StepEstimation {
+			if r.Step == refineStepEstimation {
 				return Change{}, errUnchanged
 			}
-			r.Step, st.Form = StepEstimation, nil
+			r.Step, st.Form = refineStepEstimation, nil
 			rd := st.Estimation.open(r, st.Current, env.Now)
 			return Note("round_opened", "round", rd.Number, "item_id", rd.ItemID, "attempt", rd.Attempt), nil
 		}), nil
 
-	case ActBack:
+	case actRefineBack:
 		if err := env.Steer(&snap); err != nil {
 			return nil, err
 		}
-		return refine(func(r *Room, st *refinementState) (Change, error) {
-			if r.Step == StepDiscussion {
+		return refineApply(func(r *Room, st *refinementState) (Change, error) {
+			if r.Step == refineStepDiscussion {
 				return Change{}, errUnchanged
 			}
-			r.Step = StepDiscussion
-			return Note("step", "step", StepDiscussion), nil
+			r.Step = refineStepDiscussion
+			return Note("step", "step", refineStepDiscussion), nil
 		}), nil
 
-	case ActDone:
+	case actRefineDone:
 		if err := env.Steer(&snap); err != nil {
 			return nil, err
 		}
 		if cur.ID == "" {
-			return nil, ErrNoCurrent
+			return nil, ErrNoCurrentItem
 		}
-		if err := env.closeRequest(ctx, cur.ID, snap.ID); err != nil && !errors.Is(err, ErrNoRequest) {
+		if err := env.closeRefinementRequest(ctx, cur.ID, snap.ID); err != nil && !errors.Is(err, ErrNoRequest) {
 			return nil, err
 		}
 		queue, err := env.refinementQueue(ctx, snap.ProductID)
 		if err != nil {
 			return nil, err
 		}
-		return refine(func(r *Room, st *refinementState) (Change, error) {
+		return refineApply(func(r *Room, st *refinementState) (Change, error) {
 			if st.Current.ID != cur.ID {
 				return Change{}, errUnchanged // someone finished it first
 			}
@@ -299,22 +299,22 @@ func (refinementRules) Act(ctx context.Context, env *Env, snap Room, a Action) (
 				}
 			}
 			st.Done = append(st.Done, done)
-			st.Current, st.Form, r.Step = itemRef{}, nil, StepDiscussion
+			st.Current, st.Form, r.Step = roundItem{}, nil, refineStepDiscussion
 			for _, q := range queue {
 				if q.ItemID != cur.ID && !slices.ContainsFunc(st.Done, func(d RefinedItem) bool { return d.ItemID == q.ItemID }) {
-					st.Current = itemRef{q.ItemID, q.ItemKey, q.ItemTitle}
+					st.Current = roundItem{q.ItemID, q.ItemKey, q.ItemTitle}
 					break
 				}
 			}
 			return Note("item_refined", "item_id", cur.ID, "next_item_id", st.Current.ID), nil
 		}), nil
 	}
-	return nil, unknown(KindRefinement, a.Type, ActPick, ActOpenForm, ActCloseForm, ActAddSubtask, ActEstimate, ActBack, ActDone,
-		ActVote, ActUnvote, ActReveal, ActRevote, ActAccept)
+	return nil, unknown(KindRefinement, a.Type, actRefinePick, actRefineOpenForm, actRefineCloseForm, actRefineAddSubtask, actPokerEstimate, actRefineBack, actRefineDone,
+		actPokerVote, actPokerUnvote, actPokerReveal, actPokerRevote, actPokerAccept)
 }
 
-// refine is an Apply that changes a refinement room's state.
-func refine(fn func(r *Room, st *refinementState) (Change, error)) Apply {
+// refineApply is an Apply that changes a refinement room's state.
+func refineApply(fn func(r *Room, st *refinementState) (Change, error)) Apply {
 	return func(r *Room) (Change, error) {
 		var st refinementState
 		if err := r.Load(&st); err != nil {
@@ -330,7 +330,7 @@ func refine(fn func(r *Room, st *refinementState) (Change, error)) Apply {
 
 // Expire reveals the estimation round when the step's timer runs out.
 func (refinementRules) Expire(r *Room, now time.Time) (Change, bool, error) {
-	if r.Step != StepEstimation {
+	if r.Step != refineStepEstimation {
 		return Change{}, false, nil
 	}
 	var st refinementState
@@ -341,16 +341,16 @@ func (refinementRules) Expire(r *Room, now time.Time) (Change, bool, error) {
 	if rd == nil || rd.Revealed {
 		return Change{}, false, nil
 	}
-	st.Estimation.reveal(r, now, "", RevealDeadline)
+	st.Estimation.reveal(r, now, "", revealDeadline)
 	if err := r.Save(st); err != nil {
 		return Change{}, false, err
 	}
-	return Note("revealed", "round", rd.Number, "reason", RevealDeadline), true, nil
+	return Note("revealed", "round", rd.Number, "reason", revealDeadline), true, nil
 }
 
 // Left reveals the estimation round when it waited only for the one who left.
 func (refinementRules) Left(r *Room, now time.Time) (Change, bool, error) {
-	if r.Step != StepEstimation {
+	if r.Step != refineStepEstimation {
 		return Change{}, false, nil
 	}
 	var st refinementState
@@ -363,7 +363,7 @@ func (refinementRules) Left(r *Room, now time.Time) (Change, bool, error) {
 	if err := r.Save(st); err != nil {
 		return Change{}, false, err
 	}
-	return Note("revealed", "round", st.Estimation.current().Number, "reason", RevealAllVoted), true, nil
+	return Note("revealed", "round", st.Estimation.current().Number, "reason", revealAllVoted), true, nil
 }
 
 func (refinementRules) View(ctx context.Context, env *Env, r *Room, v *View) error {
@@ -375,11 +375,11 @@ func (refinementRules) View(ctx context.Context, env *Env, r *Room, v *View) err
 	if err != nil {
 		return err
 	}
-	ref, err := env.reference(ctx)
+	ref, err := env.estimationReference(ctx)
 	if err != nil {
 		return err
 	}
-	rv := &RefinementView{Queue: queue, Form: st.Form, Subtasks: []Subtask{}, Done: st.Done,
+	rv := &RefinementView{Queue: queue, Form: st.Form, Subtasks: []RefinementSubtask{}, Done: st.Done,
 		Estimation: st.Estimation.view(r, v.Me, ref)}
 	if rv.Queue == nil {
 		rv.Queue = []Request{}
@@ -388,7 +388,7 @@ func (refinementRules) View(ctx context.Context, env *Env, r *Room, v *View) err
 		rv.Done = []RefinedItem{}
 	}
 	if st.Current.ID != "" {
-		rv.Current = &CurrentItem{ItemID: st.Current.ID, ItemKey: st.Current.Key, ItemTitle: st.Current.Title}
+		rv.Current = &RefiningItem{ItemID: st.Current.ID, ItemKey: st.Current.Key, ItemTitle: st.Current.Title}
 		for _, q := range queue {
 			if q.ItemID == st.Current.ID {
 				rv.Current.Requested, rv.Current.Note = true, q.Note
@@ -410,7 +410,7 @@ func (e *Env) refinementQueue(ctx context.Context, productID string) ([]Request,
 	return e.svc.store.Requests(ctx, e.Team(), productID)
 }
 
-// closeRequest marks the open request of an item done in room.
-func (e *Env) closeRequest(ctx context.Context, itemID, roomID string) error {
+// closeRefinementRequest marks the open request of an item done in room.
+func (e *Env) closeRefinementRequest(ctx context.Context, itemID, roomID string) error {
 	return e.svc.store.CloseRequest(ctx, e.Team(), itemID, roomID)
 }

@@ -35,8 +35,8 @@ type refinementRoom struct {
 			Points   *float64 `json:"points"`
 		} `json:"done"`
 		Estimation *struct {
-			Cards []string   `json:"cards"`
-			Round *roundView `json:"round"`
+			Cards []string        `json:"cards"`
+			Round *pokerRoundView `json:"round"`
 		} `json:"estimation"`
 	} `json:"refinement"`
 }
@@ -56,8 +56,8 @@ func (v refinementRoom) current() string {
 	return v.Refinement.Current.ItemID
 }
 
-// refinement reads the room as c sees it.
-func (s *squad) refinement(t *testing.T, c *apptest.Client, id string) refinementRoom {
+// refinementView reads the room as c sees it.
+func (s *squad) refinementView(t *testing.T, c *apptest.Client, id string) refinementRoom {
 	t.Helper()
 	var v refinementRoom
 	s.view(t, c, id, &v)
@@ -89,7 +89,7 @@ func TestRefinement(t *testing.T) {
 		s.do(t, li, id, map[string]any{"type": "join"}, nil)
 
 		// Observers watch but do nothing.
-		s.refinement(t, ob, id)
+		s.refinementView(t, ob, id)
 		for _, act := range []map[string]any{{"type": "join"}, {"type": "open_form", "value": "create-subtask"},
 			{"type": "add_subtask", "text": "Sneaky"}, {"type": "done"}} {
 			if r := s.act(t, ob, id, act); r.Status != http.StatusForbidden {
@@ -103,7 +103,7 @@ func TestRefinement(t *testing.T) {
 
 		// Li opens the create-subtask form: it is open for everyone.
 		s.do(t, li, id, map[string]any{"type": "open_form", "value": "create-subtask"}, nil)
-		if f := s.refinement(t, ana, id).Refinement.Form; f == nil || f.Name != "create-subtask" || f.OpenedBy != li.Account.ID {
+		if f := s.refinementView(t, ana, id).Refinement.Form; f == nil || f.Name != "create-subtask" || f.OpenedBy != li.Account.ID {
 			t.Fatalf("ana sees form %+v", f)
 		}
 		if r := s.act(t, li, id, map[string]any{"type": "open_form", "value": "dance"}); r.Status != http.StatusUnprocessableEntity || !r.Problem(t).Has("body.value") {
@@ -113,7 +113,7 @@ func TestRefinement(t *testing.T) {
 			t.Errorf("empty subtask = %d %s", r.Status, r.Body)
 		}
 		s.do(t, ana, id, map[string]any{"type": "add_subtask", "text": "SSO spike"}, nil)
-		v = s.refinement(t, li, id)
+		v = s.refinementView(t, li, id)
 		if len(v.Refinement.Subtasks) != 1 || v.Refinement.Subtasks[0].ParentID != b || v.Refinement.Form != nil {
 			t.Fatalf("after adding a subtask: subtasks %+v, form %+v", v.Refinement.Subtasks, v.Refinement.Form)
 		}
@@ -133,7 +133,7 @@ func TestRefinement(t *testing.T) {
 
 		// Into estimation of the current item and back.
 		s.do(t, ana, id, map[string]any{"type": "estimate"}, nil)
-		v = s.refinement(t, li, id)
+		v = s.refinementView(t, li, id)
 		if v.Step != "estimation" || v.Refinement.Estimation.Round == nil || v.Refinement.Estimation.Round.ItemID != b {
 			t.Fatalf("estimation: step %s, round %+v", v.Step, v.Refinement.Estimation.Round)
 		}
@@ -142,14 +142,14 @@ func TestRefinement(t *testing.T) {
 
 		// A restart mid-refinement loses nothing.
 		env.Restart(t)
-		v = s.refinement(t, li, id)
+		v = s.refinementView(t, li, id)
 		if v.Step != "estimation" || v.current() != b || len(v.Refinement.Subtasks) != 1 || v.Refinement.Estimation.Round.MyVote != "5" {
 			t.Fatalf("after a restart: step %s, current %s, %+v", v.Step, v.current(), v.Refinement.Estimation.Round)
 		}
 		s.hiddenRefinement(t, ana, id, "")
 
 		s.do(t, ana, id, map[string]any{"type": "vote", "value": "8"}, nil)
-		v = s.refinement(t, ob, id)
+		v = s.refinementView(t, ob, id)
 		if rd := v.Refinement.Estimation.Round; !rd.Revealed || len(rd.Votes) != 2 {
 			t.Fatalf("after both voted: %+v", rd)
 		}
@@ -162,14 +162,14 @@ func TestRefinement(t *testing.T) {
 			t.Fatalf("points of the refined item = %v", it.Points)
 		}
 		s.do(t, ana, id, map[string]any{"type": "back"}, nil)
-		v = s.refinement(t, li, id)
+		v = s.refinementView(t, li, id)
 		if v.Step != "discussion" {
 			t.Errorf("step after back = %s", v.Step)
 		}
 
 		// Done closes b's request and brings up a, the next in the queue.
 		s.do(t, ana, id, map[string]any{"type": "done"}, nil)
-		v = s.refinement(t, li, id)
+		v = s.refinementView(t, li, id)
 		if v.current() != a || len(v.Refinement.Done) != 1 || v.Refinement.Done[0].ItemID != b || v.Refinement.Done[0].Estimate != "8" {
 			t.Fatalf("after done: current %s, done %+v", v.current(), v.Refinement.Done)
 		}
@@ -191,7 +191,7 @@ func TestRefinement(t *testing.T) {
 
 		// Pick any item; finishing it and the last request empties the room.
 		s.do(t, ana, id, map[string]any{"type": "pick", "item_id": "PR-3"}, nil)
-		v = s.refinement(t, li, id)
+		v = s.refinementView(t, li, id)
 		if v.current() != c || v.Refinement.Current.Requested {
 			t.Fatalf("after pick: %+v", v.Refinement.Current)
 		}
@@ -199,7 +199,7 @@ func TestRefinement(t *testing.T) {
 			t.Errorf("member pick under anyone facilitation = %d", r.Status)
 		}
 		s.do(t, ana, id, map[string]any{"type": "done"}, nil)
-		v = s.refinement(t, li, id)
+		v = s.refinementView(t, li, id)
 		if v.current() != "" || len(v.Refinement.Done) != 2 || len(v.queue()) != 0 {
 			t.Errorf("after the last done: current %s, done %+v, queue %v", v.current(), v.Refinement.Done, v.queue())
 		}
@@ -212,7 +212,7 @@ func TestRefinement(t *testing.T) {
 // hiddenRefinement fails if c sees a card other than its own in the open round.
 func (s *squad) hiddenRefinement(t *testing.T, c *apptest.Client, id, mine string) {
 	t.Helper()
-	rd := s.refinement(t, c, id).Refinement.Estimation.Round
+	rd := s.refinementView(t, c, id).Refinement.Estimation.Round
 	if rd == nil || rd.Revealed || len(rd.Votes) != 0 || rd.Stats != nil || rd.MyVote != mine {
 		t.Fatalf("%s sees %+v", c.Account.Email, rd)
 	}
