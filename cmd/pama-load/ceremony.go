@@ -211,50 +211,58 @@ func (tm *team) poker(ctx context.Context) {
 	}
 }
 
-// retro: start/stop/continue retrospectives one after another in the same
-// room's life: every member writes two notes a column within a few seconds
-// and says done (the last one reveals them), the facilitator moves to the
-// vote, every member casts three votes, the facilitator moves on to the
-// results; then the room is started over (a new room, everyone joining).
+// retro: start/stop/continue retrospectives one after another: every
+// member writes two notes within a few seconds and says done (the last one
+// reveals them and moves the room to the vote; the facilitator moves on if
+// not), every member casts three votes, the facilitator moves on to the
+// results and finishes; the next retro opens in a new room.
 func (tm *team) retro(ctx context.Context) {
 	fac := tm.members[0]
 	columns := []string{"start", "stop", "continue"}
-	for ctx.Err() == nil {
-		tm.everyone(func(i int, m *member) {
-			for n := range 2 {
-				if !pause(ctx, 300*time.Millisecond, 2*time.Second) {
-					return
-				}
-				tm.act(ctx, m, map[string]any{"type": "note", "value": columns[(i+n)%len(columns)],
-					"text": "note " + strconv.Itoa(n) + " of member " + strconv.Itoa(i)})
+	tm.everyone(func(i int, m *member) {
+		for n := range 2 {
+			if !pause(ctx, 300*time.Millisecond, 2*time.Second) {
+				return
 			}
-			if pause(ctx, 100*time.Millisecond, time.Second) {
-				tm.act(ctx, m, map[string]any{"type": "done"})
-			}
-		})
-		v := tm.act(ctx, fac, map[string]any{"type": "next"}, http.StatusConflict)
-		if v == nil || v.Retro == nil || len(v.Retro.Notes) == 0 {
-			return
+			tm.act(ctx, m, map[string]any{"type": "note", "value": columns[(i+n)%len(columns)],
+				"text": "note " + strconv.Itoa(n) + " of member " + strconv.Itoa(i)})
 		}
-		notes := v.Retro.Notes
-		tm.everyone(func(_ int, m *member) {
-			for range 3 {
-				if !pause(ctx, 200*time.Millisecond, time.Second) {
-					return
-				}
-				tm.act(ctx, m, map[string]any{"type": "vote", "target_id": notes[rand.IntN(len(notes))].ID})
-			}
-		})
-		if !pause(ctx, time.Second, 2*time.Second) {
-			return
+		if pause(ctx, 100*time.Millisecond, time.Second) {
+			tm.act(ctx, m, map[string]any{"type": "done"})
 		}
-		tm.act(ctx, fac, map[string]any{"type": "next"})
-		if !pause(ctx, time.Second, 2*time.Second) {
-			return
+	})
+	var v roomView
+	if err := fac.api.do(ctx, http.MethodGet, "/api/v1/teams/"+tm.setup.id+"/rooms/"+tm.setup.roomID, nil, &v); err != nil {
+		if ctx.Err() == nil {
+			tm.tr.fail("get room: %v", err)
 		}
-		tm.act(ctx, fac, map[string]any{"type": "finish"})
 		return
 	}
+	if v.Step == "write" {
+		if next := tm.act(ctx, fac, map[string]any{"type": "next"}); next != nil {
+			v = *next
+		}
+	}
+	if v.Retro == nil || len(v.Retro.Notes) == 0 {
+		return
+	}
+	notes := v.Retro.Notes
+	tm.everyone(func(_ int, m *member) {
+		for range 3 {
+			if !pause(ctx, 200*time.Millisecond, time.Second) {
+				return
+			}
+			tm.act(ctx, m, map[string]any{"type": "vote", "target_id": notes[rand.IntN(len(notes))].ID})
+		}
+	})
+	if !pause(ctx, time.Second, 2*time.Second) {
+		return
+	}
+	tm.act(ctx, fac, map[string]any{"type": "next"})
+	if !pause(ctx, time.Second, 2*time.Second) {
+		return
+	}
+	tm.act(ctx, fac, map[string]any{"type": "finish"})
 }
 
 // daily: the facilitator calls the next speaker every 2–4 s; the speaker

@@ -94,6 +94,9 @@ func (t *tracker) expectSince(k key, recipients int, at time.Time) {
 	sh := t.shards[k.team]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
+	if _, ok := sh.events[k]; ok {
+		return // an action that changed nothing answers with the version of the last change
+	}
 	ev := &sentEvent{at: at, expected: int32(recipients)}
 	sh.events[k] = ev
 	for _, got := range sh.early[k] {
