@@ -157,13 +157,14 @@ func (tm *team) reopen(ctx context.Context, scenario string) bool {
 	}
 	tm.rooms.Store(ts.roomID, tm.gen.Add(1))
 	tm.room = wire.Room(ts.id, ts.roomID)
+	ch := tm.room
 	for _, m := range tm.members {
 		s, err := m.client.NewSubscription(tm.room, centrifugeclient.SubscriptionConfig{Recoverable: true, JoinLeave: true})
 		if err != nil {
 			tm.tr.fail("subscribe to the next room: %v", err)
 			return false
 		}
-		s.OnPublication(func(e centrifugeclient.PublicationEvent) { tm.received(m, e.Data) })
+		s.OnPublication(func(e centrifugeclient.PublicationEvent) { tm.received(m, ch, e.Data) })
 		if err := s.Subscribe(); err != nil {
 			tm.tr.fail("subscribe to the next room: %v", err)
 			return false

@@ -53,10 +53,10 @@ func TestMatchingReceivedEvents(t *testing.T) {
 	tr.expect(key{0, 'd', 12}, 1)
 	tr.expect(key{0, 's', 13}, 1)
 	tr.expect(key{0, 'e', 4}, 1)
-	tm.received(m, []byte(`{"type":"draft","by":"a","client":"c","field":"description","text":"12|refine ","base_version":3}`))
-	tm.received(m, []byte(`{"type":"signal","by":"a","client":"c","name":"vote","data":{"card":"5","id":13,"round":1}}`))
-	tm.received(m, []byte(`{"type":"entity","entry":{"seq":9,"team_id":"t","entity_type":"item","entity_id":"item-1","action":"updated","version":4}}`))
-	tm.received(m, []byte(`{"type":"entity","entry":{"seq":10,"team_id":"t","entity_type":"item","entity_id":"other","action":"updated","version":4}}`))
+	tm.received(m, "item:t:item-1", []byte(`{"type":"draft","by":"a","client":"c","field":"description","text":"12|refine ","base_version":3}`))
+	tm.received(m, "item:t:item-1", []byte(`{"type":"signal","by":"a","client":"c","name":"vote","data":{"card":"5","id":13,"round":1}}`))
+	tm.received(m, "item:t:item-1", []byte(`{"type":"entity","entry":{"seq":9,"team_id":"t","entity_type":"item","entity_id":"item-1","action":"updated","version":4}}`))
+	tm.received(m, "item:t:item-1", []byte(`{"type":"entity","entry":{"seq":10,"team_id":"t","entity_type":"item","entity_id":"other","action":"updated","version":4}}`))
 	if exp, lost := tr.lost(); exp != 3 || lost != 0 {
 		t.Errorf("expected %d, lost %d; want 3 and 0", exp, lost)
 	}
