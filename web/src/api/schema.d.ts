@@ -1393,6 +1393,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/teams/{team}/ceremonies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The ceremonies screen
+         * @description Active rooms, recently finished ones and how many items wait for refinement.
+         *
+         *     Needs the `team.view` permission in the team (see docs/roles.md).
+         */
+        get: operations["ceremonies-overview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/teams/{team}/comments/{comment}": {
         parameters: {
             query?: never;
@@ -1531,6 +1553,30 @@ export interface paths {
          *     Needs the `team.manage` permission in the team (see docs/roles.md).
          */
         post: operations["verify-team-domain"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/estimation-reference": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The team's reference item for one point
+         * @description Needs the `team.view` permission in the team (see docs/roles.md).
+         */
+        get: operations["get-estimation-reference"];
+        /**
+         * Agree the team's reference item for one point
+         * @description Needs the `ceremony.participate` permission in the team (see docs/roles.md).
+         */
+        put: operations["set-estimation-reference"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1814,6 +1860,30 @@ export interface paths {
          */
         post: operations["move-item"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/items/{item}/refinement-request": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Ask for refinement of an item
+         * @description Needs the `ceremony.participate` permission in the team (see docs/roles.md).
+         */
+        put: operations["request-refinement"];
+        post?: never;
+        /**
+         * Withdraw a request for refinement
+         * @description Needs the `ceremony.participate` permission in the team (see docs/roles.md).
+         */
+        delete: operations["withdraw-refinement-request"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2125,6 +2195,116 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/teams/{team}/products/{product}/reports/cumulative-flow": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Cumulative flow
+         * @description For every day of the range up to today, how many of the product's items (epics aside) were in each status category and each status at the end of the day. Days are counted in the team's time zone (the time_zone setting). See docs/reports.md.
+         *
+         *     Needs the `team.view` permission in the team (see docs/roles.md).
+         */
+        get: operations["report-cumulative-flow"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/products/{product}/reports/cycle-time": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Cycle time
+         * @description The product's items (epics aside) completed in the range, from the first time each entered a status in progress to entering a done one, with the 50th, 85th and 95th percentiles over all of them. The items come a page at a time; the counts and percentiles cover the whole range. Days are counted in the team's time zone (the time_zone setting). See docs/reports.md.
+         *
+         *     Needs the `team.view` permission in the team (see docs/roles.md).
+         */
+        get: operations["report-cycle-time"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/products/{product}/reports/estimation-accuracy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Estimation accuracy
+         * @description Estimates against what happened: the cycle time of every item completed in the range with an estimate, and per estimate the median (and more) of those cycle times, so bigger estimates can be seen to take longer, or not. The items come a page at a time; the groups cover the whole range. Days are counted in the team's time zone (the time_zone setting). See docs/reports.md.
+         *
+         *     Needs the `team.view` permission in the team (see docs/roles.md).
+         */
+        get: operations["report-estimation-accuracy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/products/{product}/reports/retro-actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retrospective actions followed through
+         * @description The product's items born in a retrospective in the range: how many are done, per sprint whose retrospective decided them and week by week. The items come a page at a time; the counts cover the whole range. Days are counted in the team's time zone (the time_zone setting). See docs/reports.md.
+         *
+         *     Needs the `team.view` permission in the team (see docs/roles.md).
+         */
+        get: operations["report-retro-actions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/products/{product}/reports/velocity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Velocity
+         * @description The product's last completed sprints, oldest first: points and items committed when each started and completed when it ended, with the average.
+         *
+         *     Needs the `team.view` permission in the team (see docs/roles.md).
+         */
+        get: operations["report-velocity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/teams/{team}/products/{product}/sprints": {
         parameters: {
             query?: never;
@@ -2145,6 +2325,100 @@ export interface paths {
          * @description Needs the `sprints.manage` permission in the team (see docs/roles.md).
          */
         post: operations["create-sprint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/refinement-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Items waiting for refinement
+         * @description Open requests, oldest first.
+         *
+         *     Needs the `team.view` permission in the team (see docs/roles.md).
+         */
+        get: operations["list-refinement-requests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/rooms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List ceremony rooms
+         * @description Newest first.
+         *
+         *     Needs the `team.view` permission in the team (see docs/roles.md).
+         */
+        get: operations["list-rooms"];
+        put?: never;
+        /**
+         * Start a ceremony
+         * @description Opens a room with you as its first participant and facilitator. Who may start one follows the team's facilitation setting.
+         *
+         *     Needs the `ceremony.participate` permission in the team (see docs/roles.md).
+         */
+        post: operations["create-room"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/rooms/{room}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A ceremony room as you see it
+         * @description What the ceremony keeps hidden (votes before the reveal, other people's notes before everyone is done) is left out. A step whose timer has run out moves on first.
+         *
+         *     Needs the `team.view` permission in the team (see docs/roles.md).
+         */
+        get: operations["get-room"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/rooms/{room}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Do something in a ceremony room
+         * @description Join, vote, write a note, move to the next step… The action types of each kind are in docs/ceremonies.md. Returns the room as you see it afterwards; everyone else's clients get a room event and fetch it again.
+         *
+         *     Needs the `ceremony.participate` permission in the team (see docs/roles.md).
+         */
+        post: operations["act-in-room"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2247,6 +2521,28 @@ export interface paths {
          *     Needs the `sprints.manage` permission in the team (see docs/roles.md).
          */
         post: operations["complete-sprint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/sprints/{sprint}/reports/burndown": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Burndown and burnup of a sprint
+         * @description One entry per day from the sprint's start date to its end date (or to the day it completed, or today, when later): the points and items remaining (burndown), completed and in scope (burnup), and the ideal line. Replayed from the activity record. Days are counted in the team's time zone (the time_zone setting). See docs/reports.md.
+         *
+         *     Needs the `team.view` permission in the team (see docs/roles.md).
+         */
+        get: operations["report-burndown"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2385,6 +2681,35 @@ export interface components {
             /** Format: int64 */
             version: number;
         };
+        Action: {
+            /** @description A member: a performer, a speaker */
+            account_id?: string;
+            /** @description Several notes or items */
+            ids?: string[] | null;
+            /** @description An item: the one to estimate, refine, accept or pull */
+            item_id?: string;
+            /**
+             * Format: double
+             * @description A number of story points
+             */
+            points?: number;
+            /**
+             * Format: int64
+             * @description A timer's length; 0 stops it
+             */
+            seconds?: number;
+            /** @description The note, blocker or group the action is about */
+            target_id?: string;
+            /** @description A note, a blocker, a goal or a solution */
+            text?: string;
+            /**
+             * @description What to do; the generic types are join, leave, facilitate, timer, invite and finish, the rest belong to the room's kind
+             * @example vote
+             */
+            type: string;
+            /** @description A card, an estimate or a choice */
+            value?: string;
+        };
         ActivityPageBody: {
             entries: components["schemas"]["Entry"][] | null;
             /** @description Pass as cursor for the next page; absent on the last */
@@ -2493,6 +2818,59 @@ export interface components {
         BulkResponseBody: {
             items: components["schemas"]["Item"][] | null;
         };
+        BurnDay: {
+            /** Format: int64 */
+            completed_items?: number;
+            /**
+             * Format: double
+             * @description Points of the sprint's items done (burnup)
+             */
+            completed_points?: number;
+            /** @example 2026-03-02 */
+            date: string;
+            /** Format: double */
+            ideal_remaining_items: number;
+            /**
+             * Format: double
+             * @description The ideal line: committed points falling evenly to 0 at the end of the end date
+             */
+            ideal_remaining_points: number;
+            /** Format: int64 */
+            remaining_items?: number;
+            /**
+             * Format: double
+             * @description Points of the sprint's items not done (burndown)
+             */
+            remaining_points?: number;
+            /** Format: int64 */
+            scope_items?: number;
+            /**
+             * Format: double
+             * @description Points of every item in the sprint: the burnup's scope line, which moves when items are added, removed or re-estimated
+             */
+            scope_points?: number;
+        };
+        Burndown: {
+            /**
+             * Format: int64
+             * @description Items in the sprint when it started (the planned scope for a planned sprint)
+             */
+            committed_items: number;
+            /**
+             * Format: double
+             * @description Points in the sprint when it started (the planned scope for a planned sprint): where the ideal line starts
+             */
+            committed_points: number;
+            days: components["schemas"]["BurnDay"][] | null;
+            end_date?: string;
+            name: string;
+            sprint_id: string;
+            start_date?: string;
+            /** @enum {string} */
+            state: "planned" | "active" | "completed";
+            /** @description The team's time zone; days are counted in it */
+            time_zone: string;
+        };
         Capacity: {
             account_id: string;
             /**
@@ -2508,6 +2886,15 @@ export interface components {
         };
         CapacityResponseBody: {
             capacity: components["schemas"]["Capacity"][] | null;
+        };
+        CardCount: {
+            card: string;
+            /** Format: int64 */
+            count: number;
+        };
+        CardVote: {
+            account_id: string;
+            card: string;
         };
         CeremonyResponseBody: {
             /** @description Send it back with the authenticator's answer */
@@ -2741,6 +3128,44 @@ export interface components {
             /** @example Pama web app */
             name: string;
         };
+        CreateRoomRequestBody: {
+            /** @description Retro: notes show no author */
+            anonymous?: boolean;
+            /**
+             * Format: int64
+             * @description Poker: collect votes over this many minutes, revealed when all are in or at the deadline; 0: live
+             */
+            async_minutes?: number;
+            /** @description Poker: the cards when deck is custom; default the team's custom deck */
+            cards?: string[] | null;
+            /**
+             * @description Poker: the deck; default the team's
+             * @enum {string}
+             */
+            deck?: "fibonacci" | "modified_fibonacci" | "tshirt" | "powers_of_two" | "custom";
+            /** @description Tell the rest of the team the room waits for them (live, and by email to those not online) */
+            invite?: boolean;
+            /** @description Poker: the item to estimate (empty: free mode); refinement: the item to start with */
+            item_id?: string;
+            /** @enum {string} */
+            kind: "refinement" | "poker" | "daily" | "retro" | "planning" | "review";
+            /** @description The product (id or key); refinement, poker and planning need one unless sprint_id names it */
+            product_id?: string;
+            /** @description The sprint: daily and review use the active one when empty, planning a planned one */
+            sprint_id?: string;
+            /**
+             * @description Retro: the template; default ten_steps
+             * @enum {string}
+             */
+            template?: "ten_steps" | "start_stop_continue" | "four_ls" | "sailboat";
+            /**
+             * Format: int64
+             * @description Daily: each speaker's timebox; 0: none
+             */
+            timebox_seconds?: number;
+            /** @description Default: the kind's name */
+            title?: string;
+        };
         CreateSprintRequestBody: {
             /**
              * @description YYYY-MM-DD
@@ -2823,6 +3248,115 @@ export interface components {
             done?: boolean;
             /** @example A user can sign in with an emailed code */
             text: string;
+        };
+        Cycle: {
+            /** Format: date-time */
+            completed_at: string;
+            /**
+             * Format: double
+             * @description Cycle time in days (24 hours), to the minute
+             */
+            cycle_days: number;
+            item_id: string;
+            /** @example PAMA-42 */
+            key: string;
+            /** @enum {string} */
+            kind: "epic" | "story" | "task" | "bug" | "subtask";
+            /**
+             * Format: double
+             * @description The estimate when the item was completed
+             */
+            points?: number;
+            /** Format: date-time */
+            started_at: string;
+            title: string;
+        };
+        CycleTimeResponseBody: {
+            /**
+             * Format: int64
+             * @description Items completed in the range with a cycle time
+             */
+            count: number;
+            from: string;
+            items: components["schemas"]["Cycle"][] | null;
+            /** @description Pass as cursor for the next page of items; absent on the last */
+            next_cursor?: string;
+            /**
+             * Format: int64
+             * @description Items completed in the range that went to done without passing a status in progress; they have no cycle time
+             */
+            not_started: number;
+            percentiles: components["schemas"]["Percentiles"];
+            time_zone: string;
+            to: string;
+        };
+        DailyBlocker: {
+            /** @description Whose work it blocks */
+            account_id: string;
+            /** Format: date-time */
+            at: string;
+            /** @description Who raised it */
+            by: string;
+            id: string;
+            /** @description The item made from it */
+            item_id?: string;
+            item_key?: string;
+            resolved?: boolean;
+            text: string;
+        };
+        DailyItem: {
+            id: string;
+            key: string;
+            kind: string;
+            /** Format: double */
+            points?: number;
+            status_category: string;
+            status_id: string;
+            subtasks?: components["schemas"]["DailyItem"][] | null;
+            title: string;
+        };
+        DailySummary: {
+            blockers: components["schemas"]["DailyBlocker"][] | null;
+            /** @description Ids of the items made from blockers */
+            items_created: string[] | null;
+            overtime: string[] | null;
+            skipped: string[] | null;
+            spoke: string[] | null;
+        };
+        DailyTurn: {
+            account_id: string;
+            /** Format: date-time */
+            ended_at?: string;
+            /** @description Spoke past the timebox */
+            overtime?: boolean;
+            /** @description Absent: marked skipped instead of speaking */
+            skipped?: boolean;
+            /** Format: date-time */
+            started_at: string;
+        };
+        DailyView: {
+            blockers: components["schemas"]["DailyBlocker"][] | null;
+            /** @description The speaker's timebox has run out */
+            overtime: boolean;
+            /** @description Items and points of the sprint, done and in total */
+            progress: components["schemas"]["SprintProgress"];
+            /** @description The account speaking now */
+            speaker?: string;
+            /** @description The sprint's items assigned to the speaker, with their subtasks */
+            speaker_items: components["schemas"]["DailyItem"][] | null;
+            /** @description The sprint: its goal and dates; absent when the product has no active sprint */
+            sprint?: components["schemas"]["RoomSprint"];
+            /** @description Once everyone has spoken */
+            summary?: components["schemas"]["DailySummary"];
+            /**
+             * Format: int64
+             * @description Each speaker's timebox; 0: none
+             */
+            timebox_seconds: number;
+            /** @description Who has had a turn (spoken or skipped), in order */
+            turns: components["schemas"]["DailyTurn"][] | null;
+            /** @description Participants in the room who have not had a turn */
+            waiting: string[] | null;
         };
         DomainView: {
             /**
@@ -2920,6 +3454,36 @@ export interface components {
              */
             type: string;
         };
+        EstimateGroup: {
+            /** Format: int64 */
+            count: number;
+            /** Format: double */
+            max_days: number;
+            /** Format: double */
+            median_days: number;
+            /** Format: double */
+            min_days: number;
+            /** Format: double */
+            p85_days: number;
+            /** Format: double */
+            points: number;
+        };
+        EstimationResponseBody: {
+            from: string;
+            /** @description One per estimate, smallest first */
+            groups: components["schemas"]["EstimateGroup"][] | null;
+            /** @description The estimated items, oldest completion first */
+            items: components["schemas"]["Cycle"][] | null;
+            /** @description Pass as cursor for the next page of items; absent on the last */
+            next_cursor?: string;
+            time_zone: string;
+            to: string;
+            /**
+             * Format: int64
+             * @description Items completed in the range with a cycle time but no estimate
+             */
+            unestimated: number;
+        };
         ExternalProviderEntry: {
             /** @example corp */
             id: string;
@@ -2962,6 +3526,37 @@ export interface components {
              */
             key: string;
             /** @example Pama web app */
+            name: string;
+        };
+        Flow: {
+            /** @description One entry per day up to today; days still to come are left out */
+            days: components["schemas"]["FlowDay"][] | null;
+            /** @example 2026-03-01 */
+            from: string;
+            /** @description The workflow's statuses in order, to name the keys of by_status */
+            statuses: components["schemas"]["FlowStatus"][] | null;
+            time_zone: string;
+            /** @example 2026-03-30 */
+            to: string;
+        };
+        FlowDay: {
+            /** @description Items per status id; a status since deleted appears under its id */
+            by_status: {
+                [key: string]: number;
+            };
+            /** @example 2026-03-02 */
+            date: string;
+            /** Format: int64 */
+            done: number;
+            /** Format: int64 */
+            in_progress: number;
+            /** Format: int64 */
+            todo: number;
+        };
+        FlowStatus: {
+            /** @enum {string} */
+            category: "todo" | "in_progress" | "done";
+            id: string;
             name: string;
         };
         HealthCheck: {
@@ -3411,13 +4006,18 @@ export interface components {
             item_key?: string;
             item_title?: string;
             /**
-             * @description mention: you were mentioned in a comment; assigned: you were made an assignee of an item
+             * @description mention: you were mentioned in a comment; assigned: you were made an assignee of an item; invited: people wait for you in a ceremony room
              * @enum {string}
              */
-            kind: "mention" | "assigned";
+            kind: "mention" | "assigned" | "invited";
             read: boolean;
             /** Format: date-time */
             read_at?: string;
+            /** @description The ceremony room you are invited to */
+            room_id?: string;
+            /** @example refinement */
+            room_kind?: string;
+            room_title?: string;
             team_id: string;
             /** Format: int64 */
             version: number;
@@ -3440,10 +4040,26 @@ export interface components {
             /** @description The ceremony session that created it, when known */
             session_id?: string;
         };
+        Overview: {
+            active: components["schemas"]["Room"][] | null;
+            /**
+             * Format: int64
+             * @description Items waiting for refinement
+             */
+            open_requests: number;
+            /** @description Finished rooms, newest first */
+            recent: components["schemas"]["Room"][] | null;
+        };
         Page: {
             items: components["schemas"]["Item"][] | null;
             /** @description Pass as cursor for the next page; absent on the last */
             next_cursor?: string;
+        };
+        Participant: {
+            account_id: string;
+            active: boolean;
+            /** Format: date-time */
+            joined_at: string;
         };
         Passkey: {
             /** Format: date-time */
@@ -3499,6 +4115,104 @@ export interface components {
             team_slug: string;
             /** Format: int64 */
             version: number;
+        };
+        Percentiles: {
+            /** Format: double */
+            p50: number;
+            /** Format: double */
+            p85: number;
+            /** Format: double */
+            p95: number;
+        };
+        PlanItem: {
+            assignees: string[] | null;
+            estimated: boolean;
+            id: string;
+            key: string;
+            kind: string;
+            /** @description An open refinement request waits on the item */
+            needs_refinement?: boolean;
+            /** Format: double */
+            points?: number;
+            status_category: string;
+            title: string;
+        };
+        PlanningForecast: {
+            /**
+             * Format: double
+             * @description Upper bound: the most of fewer than four sprints, else the 75th percentile
+             */
+            high: number;
+            /** @description Their completed points, oldest first */
+            history: number[] | null;
+            /**
+             * Format: double
+             * @description Lower bound: the least of fewer than four sprints, else the 25th percentile
+             */
+            low: number;
+            /** Format: double */
+            mean: number;
+            /** @description No completed sprint yet: nothing to forecast from */
+            no_history: boolean;
+            /**
+             * Format: int64
+             * @description How many completed sprints it reads (the last six at most)
+             */
+            sprints: number;
+        };
+        PlanningView: {
+            /** @description Product backlog items in no sprint and not done, in backlog order */
+            candidates: components["schemas"]["PlanItem"][] | null;
+            /** @description Each member's capacity in the sprint */
+            capacity: components["schemas"]["Capacity"][] | null;
+            /** Format: double */
+            capacity_days: number;
+            /**
+             * Format: double
+             * @description 0 when no member planned points
+             */
+            capacity_points: number;
+            /** Format: int64 */
+            committed_items: number;
+            /**
+             * Format: double
+             * @description Points of the sprint's items
+             */
+            committed_points: number;
+            forecast: components["schemas"]["PlanningForecast"];
+            /** @description The sprint's items */
+            items: components["schemas"]["PlanItem"][] | null;
+            /** @description The backlog has more candidates than shown */
+            more_candidates: boolean;
+            /** @description Committed points exceed the members' capacity */
+            over_capacity: boolean;
+            /** @description Committed points exceed the forecast's upper bound */
+            over_forecast: boolean;
+            /** @description Items pulled in this room */
+            pulled: string[] | null;
+            sprint: components["schemas"]["RoomSprint"];
+            /**
+             * Format: int64
+             * @description Sprint items without an estimate
+             */
+            unestimated: number;
+        };
+        PokerView: {
+            /**
+             * Format: int64
+             * @description Asynchronous mode: each round collects votes this long
+             */
+            async_minutes?: number;
+            /** @description The cards to pick from, in order, ending with ? and pass */
+            cards: string[] | null;
+            /** @enum {string} */
+            deck: "fibonacci" | "modified_fibonacci" | "tshirt" | "powers_of_two" | "custom";
+            /** @description Earlier rounds, oldest first */
+            history: components["schemas"]["RoundView"][] | null;
+            /** @description The team's reference item for one point */
+            reference?: components["schemas"]["Reference"];
+            /** @description The current round */
+            round?: components["schemas"]["RoundView"];
         };
         Position: {
             /** @description Put the item right after this one */
@@ -3565,6 +4279,64 @@ export interface components {
             /** @description Why; kept in the audit log */
             reason?: string;
         };
+        Reference: {
+            /** @description Empty when the team has not chosen one */
+            item_id?: string;
+            item_key?: string;
+            item_title?: string;
+            /** Format: date-time */
+            set_at?: string;
+            set_by?: string;
+        };
+        RefinedItem: {
+            /** Format: date-time */
+            done_at: string;
+            done_by: string;
+            /** @description The accepted card, when the room estimated it */
+            estimate?: string;
+            item_id: string;
+            item_key: string;
+            item_title: string;
+            /** Format: double */
+            points?: number;
+        };
+        RefinementNote: {
+            /** @description What you want to clear up */
+            note?: string;
+        };
+        RefinementSubtask: {
+            /** Format: date-time */
+            created_at: string;
+            created_by: string;
+            item_id: string;
+            item_key: string;
+            parent_id: string;
+            title: string;
+        };
+        RefinementView: {
+            /** @description Absent when the queue is empty and nothing is picked */
+            current?: components["schemas"]["RefiningItem"];
+            /** @description Items refined in this room, in order */
+            done: components["schemas"]["RefinedItem"][] | null;
+            /** @description The room's estimation rounds; the current round is played in the estimation step */
+            estimation: components["schemas"]["PokerView"];
+            /** @description The form open for everyone */
+            form?: components["schemas"]["SharedForm"];
+            /** @description Open requests of the room's product, oldest first (the current item among them while its request is open) */
+            queue: components["schemas"]["Request"][] | null;
+            /** @description Subtasks of the current item created in this room */
+            subtasks: components["schemas"]["RefinementSubtask"][] | null;
+        };
+        RefiningItem: {
+            item_id: string;
+            item_key: string;
+            /** @description As it was when it became current; fetch the item for its fields */
+            item_title: string;
+            /** @description The request's note */
+            note?: string;
+            /** @description Whether an open refinement request waits for it */
+            requested: boolean;
+        };
         RegisterPasskeyRequestBody: {
             ceremony: string;
             /** @description The PublicKeyCredential from navigator.credentials.create(), as JSON (toJSON()) */
@@ -3582,6 +4354,307 @@ export interface components {
              */
             version: number;
         };
+        Request: {
+            item_id: string;
+            /** @example PAMA-42 */
+            item_key: string;
+            item_title: string;
+            /** @description What the asker wants to clear up */
+            note?: string;
+            product_id: string;
+            /** Format: date-time */
+            requested_at: string;
+            requested_by: string;
+        };
+        RequestsResponseBody: {
+            requests: components["schemas"]["Request"][] | null;
+        };
+        RetroActionsResponseBody: {
+            /**
+             * Format: int64
+             * @description Actions born in the range
+             */
+            created: number;
+            /**
+             * Format: int64
+             * @description Of those, deleted since
+             */
+            deleted: number;
+            /**
+             * Format: int64
+             * @description Of those, done at the end of the range (or now)
+             */
+            done: number;
+            from: string;
+            /** @description The actions, oldest first */
+            items: components["schemas"]["RetroItem"][] | null;
+            /** @description Pass as cursor for the next page of items; absent on the last */
+            next_cursor?: string;
+            /**
+             * Format: int64
+             * @description Of those, not done (deleted ones are neither)
+             */
+            open: number;
+            /** @description Per sprint whose retrospective decided them, by sprint number */
+            sprints: components["schemas"]["RetroSprint"][] | null;
+            time_zone: string;
+            to: string;
+            /** @description Week by week (weeks start on Monday); weeks still to come are left out */
+            weeks: components["schemas"]["RetroWeek"][] | null;
+        };
+        RetroColumn: {
+            /** @example problems */
+            id: string;
+            prompt: string;
+            /** @example What got in the way */
+            title: string;
+            /** @description Whether its notes take votes and solutions */
+            votable: boolean;
+        };
+        RetroGroup: {
+            column: string;
+            id: string;
+            note_ids: string[] | null;
+            title: string;
+        };
+        RetroItem: {
+            /** Format: date-time */
+            created_at: string;
+            deleted?: boolean;
+            /**
+             * Format: date-time
+             * @description When it first entered a done status
+             */
+            done_at?: string;
+            item_id: string;
+            key: string;
+            /** @description The sprint whose retrospective decided it */
+            sprint_id?: string;
+            /** @enum {string} */
+            status_category: "todo" | "in_progress" | "done";
+            title: string;
+        };
+        RetroNoteView: {
+            /** @description Absent in anonymous rooms */
+            author_id?: string;
+            column: string;
+            group_id?: string;
+            /** @description Only the viewer sees it yet */
+            hidden: boolean;
+            id: string;
+            /** @description The viewer wrote it */
+            mine: boolean;
+            text: string;
+        };
+        RetroResult: {
+            column: string;
+            /** @enum {string} */
+            kind: "note" | "group";
+            /** @description A solution was agreed for it */
+            solved: boolean;
+            target_id: string;
+            text: string;
+            /** Format: int64 */
+            votes: number;
+        };
+        RetroReview: {
+            /** @description The item no longer exists */
+            deleted?: boolean;
+            id: string;
+            /** @description The item's status is in the done category */
+            item_done: boolean;
+            item_id: string;
+            item_key: string;
+            performer_id: string;
+            problem: string;
+            problem_id: string;
+            /**
+             * @description The team's verdict; absent until reviewed
+             * @enum {string}
+             */
+            reviewed?: "done" | "not_done";
+            reviewed_by?: string;
+            /** @description Absent when the item went to the product backlog */
+            sprint_id?: string;
+            /** @description The item's status now; absent when the item was deleted */
+            status?: string;
+            text: string;
+        };
+        RetroSolution: {
+            id: string;
+            item_id: string;
+            item_key: string;
+            performer_id: string;
+            problem: string;
+            problem_id: string;
+            /** @description Absent when the item went to the product backlog */
+            sprint_id?: string;
+            text: string;
+        };
+        RetroSprint: {
+            /** Format: int64 */
+            created: number;
+            /** Format: int64 */
+            done: number;
+            name?: string;
+            /** Format: int64 */
+            number?: number;
+            /** Format: int64 */
+            open: number;
+            sprint_id?: string;
+        };
+        RetroStep: {
+            /** @description Writing steps: the columns notes go in; notes stay hidden from others until the step ends */
+            columns?: string[] | null;
+            /** @example write_problems */
+            id: string;
+            /** @description What the team does in this step */
+            prompt: string;
+            title: string;
+        };
+        RetroView: {
+            /** @description Notes show no author, to anyone */
+            anonymous: boolean;
+            columns: components["schemas"]["RetroColumn"][] | null;
+            /** @description Who is done writing in the current writing step */
+            done: string[] | null;
+            groups: components["schemas"]["RetroGroup"][] | null;
+            /**
+             * Format: int64
+             * @description Notes of others not shown yet
+             */
+            hidden_notes: number;
+            /** @description The viewer's votes, one target id per vote */
+            my_votes: string[] | null;
+            /** @description The notes the viewer may see: their own, and everyone's once shown */
+            notes: components["schemas"]["RetroNoteView"][] | null;
+            /** @description The problem being solved */
+            picked?: string;
+            /** @description From the results step: the notes and groups that take votes, most votes first */
+            results?: components["schemas"]["RetroResult"][] | null;
+            review?: components["schemas"]["RetroReview"][] | null;
+            /** @description The earlier retrospective whose solutions are reviewed */
+            review_of?: string;
+            solutions: components["schemas"]["RetroSolution"][] | null;
+            /** @description The room's steps in order; room.step is the current one */
+            steps: components["schemas"]["RetroStep"][] | null;
+            /** @enum {string} */
+            template: "ten_steps" | "start_stop_continue" | "four_ls" | "sailboat";
+            /**
+             * Format: int64
+             * @description Votes cast by everyone, without their targets
+             */
+            votes_cast: number;
+            /** Format: int64 */
+            votes_left: number;
+            /** Format: int64 */
+            votes_per_member: number;
+            /** @description How many hidden notes each participant has written (not in anonymous rooms) */
+            writers?: components["schemas"]["RetroWriter"][] | null;
+            /** @description The current step is a writing step */
+            writing: boolean;
+        };
+        RetroWeek: {
+            /** Format: int64 */
+            created: number;
+            /** Format: int64 */
+            done: number;
+            /**
+             * Format: int64
+             * @description Actions not done at the end of the week
+             */
+            open: number;
+            /** @description The week's Monday, YYYY-MM-DD (the range's first day for a first week cut short) */
+            week: string;
+        };
+        RetroWriter: {
+            account_id: string;
+            /** Format: int64 */
+            notes: number;
+        };
+        ReviewItem: {
+            id: string;
+            key: string;
+            kind: string;
+            /** Format: double */
+            points?: number;
+            /** @description Why it was sent back */
+            reason?: string;
+            status_category: string;
+            status_id: string;
+            title: string;
+            /** @enum {string} */
+            verdict: "pending" | "accepted" | "sent_back";
+        };
+        ReviewView: {
+            /** Format: int64 */
+            accepted: number;
+            /** @description Ids of the items carried over */
+            carried: string[] | null;
+            /** @description Where the unfinished items went: backlog, or a sprint's id */
+            carried_to?: string;
+            /** @description The sprint has been closed from this room */
+            closed: boolean;
+            /** @description The item everyone looks at */
+            current?: components["schemas"]["ReviewItem"];
+            /** @description The sprint's done items, to walk through */
+            done: components["schemas"]["ReviewItem"][] | null;
+            /** @description The retrospective to go on to */
+            next_room_id?: string;
+            /**
+             * Format: int64
+             * @description Done items without a verdict
+             */
+            pending: number;
+            progress: components["schemas"]["SprintProgress"];
+            /** Format: int64 */
+            sent_back: number;
+            sprint: components["schemas"]["RoomSprint"];
+            /** @description The sprint's other items, which carry over when the sprint closes */
+            unfinished: components["schemas"]["ReviewItem"][] | null;
+        };
+        Room: {
+            /** Format: date-time */
+            created_at: string;
+            created_by: string;
+            /**
+             * Format: date-time
+             * @description When the current step's timer runs out
+             */
+            deadline?: string;
+            /** @description Who steers the room now */
+            facilitator_id: string;
+            /** Format: date-time */
+            finished_at?: string;
+            id: string;
+            /** @enum {string} */
+            kind: "refinement" | "poker" | "daily" | "retro" | "planning" | "review";
+            participants: components["schemas"]["Participant"][] | null;
+            product_id?: string;
+            sprint_id?: string;
+            /** @enum {string} */
+            status: "active" | "finished";
+            /** @description The kind's current step */
+            step: string;
+            team_id: string;
+            title: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int64 */
+            version: number;
+        };
+        RoomSprint: {
+            end_date?: string;
+            goal: string;
+            id: string;
+            name: string;
+            start_date?: string;
+            /** @enum {string} */
+            state: "planned" | "active" | "completed";
+        };
+        RoomsResponseBody: {
+            rooms: components["schemas"]["Room"][] | null;
+        };
         RotateKeysRequestBody: {
             /** @description For a leaked key: the new key signs at once and older keys leave the key set at once, so tokens they signed stop verifying */
             immediate?: boolean;
@@ -3592,6 +4665,91 @@ export interface components {
              * @description The version this change is based on
              */
             version: number;
+        };
+        RoundStats: {
+            /** @description Every vote other than ? and pass is the same card */
+            consensus: boolean;
+            /** @description How many chose each card, in the deck's order; cards nobody chose are left out */
+            counts: components["schemas"]["CardCount"][] | null;
+            /** Format: double */
+            max?: number;
+            /** Format: double */
+            median?: number;
+            /** @description The deck's card nearest the median (the higher one on a tie): a suggestion to accept */
+            median_card?: string;
+            /** Format: double */
+            min?: number;
+            /**
+             * Format: int64
+             * @description Votes with a number
+             */
+            numeric: number;
+            /** @description Voters whose card is more than one card away from the median in the deck's order */
+            outliers: string[] | null;
+            /**
+             * Format: int64
+             * @description pass cards
+             */
+            passed: number;
+            /**
+             * Format: double
+             * @description max - min
+             */
+            spread?: number;
+            /**
+             * Format: int64
+             * @description ? cards
+             */
+            unsure: number;
+            /** Format: int64 */
+            votes: number;
+        };
+        RoundView: {
+            /** Format: date-time */
+            accepted_at?: string;
+            accepted_by?: string;
+            /**
+             * Format: int64
+             * @description 1 for an item's first round, 2 for its first re-vote…
+             */
+            attempt: number;
+            /**
+             * Format: date-time
+             * @description Asynchronous mode: when the round reveals at the latest
+             */
+            deadline?: string;
+            /** @description The accepted estimate */
+            final?: string;
+            /** @description Empty in free mode */
+            item_id?: string;
+            item_key?: string;
+            item_title?: string;
+            /** @description Your own card */
+            my_vote?: string;
+            /** Format: int64 */
+            number: number;
+            /** Format: date-time */
+            opened_at: string;
+            /**
+             * Format: double
+             * @description The points written to the item on accept
+             */
+            points?: number;
+            /** @enum {string} */
+            reason?: "all_voted" | "facilitator" | "deadline";
+            revealed: boolean;
+            /** Format: date-time */
+            revealed_at?: string;
+            /** @description Who revealed; empty when the round revealed itself */
+            revealed_by?: string;
+            /** @description Once revealed */
+            stats?: components["schemas"]["RoundStats"];
+            /** @description Who has voted, in the order they first voted */
+            voted: string[] | null;
+            /** @description Everyone's card, once revealed */
+            votes?: components["schemas"]["CardVote"][] | null;
+            /** @description Who the reveal still waits for (open rounds) */
+            waiting: string[] | null;
         };
         SavedFilter: {
             /** @description The member who owns it */
@@ -3612,6 +4770,10 @@ export interface components {
         SetCapacityRequestBody: {
             /** @description Every member's capacity; members left out have none */
             capacity: components["schemas"]["Capacity"][] | null;
+        };
+        SetReferenceRequestBody: {
+            /** @description The item worth one point (id or key); empty clears it */
+            item_id: string;
         };
         Settings: {
             /** @description Allow more than one active sprint per product (off by default) */
@@ -3648,10 +4810,22 @@ export interface components {
              */
             sprint_length_days: number;
             team_id: string;
+            /**
+             * @description IANA time zone of the team; reports count days in it
+             * @example Europe/Berlin
+             */
+            time_zone: string;
             /** Format: date-time */
             updated_at: string;
             /** Format: int64 */
             version: number;
+        };
+        SharedForm: {
+            /** @enum {string} */
+            name: "create-subtask";
+            /** Format: date-time */
+            opened_at: string;
+            opened_by: string;
         };
         SignInRequestBody: {
             /**
@@ -3843,6 +5017,16 @@ export interface components {
             updated_at: string;
             /** Format: int64 */
             version: number;
+        };
+        SprintProgress: {
+            /** Format: int64 */
+            done_items: number;
+            /** Format: double */
+            done_points: number;
+            /** Format: int64 */
+            total_items: number;
+            /** Format: double */
+            total_points: number;
         };
         SprintsResponseBody: {
             sprints: components["schemas"]["Sprint"][] | null;
@@ -4088,6 +5272,11 @@ export interface components {
              */
             sprint_length_days?: number;
             /**
+             * @description IANA time zone name; reports count days in it
+             * @example Europe/Berlin
+             */
+            time_zone?: string;
+            /**
              * Format: int64
              * @description The team version this change is based on
              * @example 1
@@ -4129,6 +5318,79 @@ export interface components {
              * @description The most bytes the team may store; 0 for no limit
              */
             quota: number;
+        };
+        Velocity: {
+            /**
+             * Format: double
+             * @description Mean completed items over the sprints shown
+             */
+            average_completed_items: number;
+            /**
+             * Format: double
+             * @description Mean completed points over the sprints shown
+             */
+            average_completed_points: number;
+            sprints: components["schemas"]["VelocitySprint"][] | null;
+        };
+        VelocitySprint: {
+            /** Format: int64 */
+            carried_items: number;
+            /** Format: int64 */
+            committed_items: number;
+            /** Format: double */
+            committed_points: number;
+            /** Format: date-time */
+            completed_at: string;
+            /** Format: int64 */
+            completed_items: number;
+            /** Format: double */
+            completed_points: number;
+            end_date?: string;
+            name: string;
+            /** Format: int64 */
+            number: number;
+            sprint_id: string;
+            start_date?: string;
+        };
+        View: {
+            /** @description Whether the viewer may steer the room (reveal, move to the next step, finish) */
+            can_steer: boolean;
+            /** Format: date-time */
+            created_at: string;
+            created_by: string;
+            daily?: components["schemas"]["DailyView"];
+            /**
+             * Format: date-time
+             * @description When the current step's timer runs out
+             */
+            deadline?: string;
+            /** @description Who steers the room now */
+            facilitator_id: string;
+            /** Format: date-time */
+            finished_at?: string;
+            id: string;
+            /** @enum {string} */
+            kind: "refinement" | "poker" | "daily" | "retro" | "planning" | "review";
+            /** @description The viewer's account id */
+            me: string;
+            participants: components["schemas"]["Participant"][] | null;
+            planning?: components["schemas"]["PlanningView"];
+            poker?: components["schemas"]["PokerView"];
+            product_id?: string;
+            refinement?: components["schemas"]["RefinementView"];
+            retro?: components["schemas"]["RetroView"];
+            review?: components["schemas"]["ReviewView"];
+            sprint_id?: string;
+            /** @enum {string} */
+            status: "active" | "finished";
+            /** @description The kind's current step */
+            step: string;
+            team_id: string;
+            title: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int64 */
+            version: number;
         };
         Warning: {
             /**
@@ -9832,6 +11094,86 @@ export interface operations {
             };
         };
     };
+    "ceremonies-overview": {
+        parameters: {
+            query?: {
+                /** @description Only this product's rooms and requests (id or key) */
+                product?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Overview"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
     "get-comment": {
         parameters: {
             query?: never;
@@ -10535,6 +11877,164 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DomainView"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "get-estimation-reference": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reference"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "set-estimation-reference": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetReferenceRequestBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reference"];
                 };
             };
             /** @description Unauthorized */
@@ -12189,6 +13689,166 @@ export interface operations {
             };
         };
     };
+    "request-refinement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+                /** @description Item id, or its key such as PAMA-42 */
+                item: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RefinementNote"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Request"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "withdraw-refinement-request": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+                /** @description Item id, or its key such as PAMA-42 */
+                item: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
     "leave-team": {
         parameters: {
             query?: never;
@@ -13632,6 +15292,436 @@ export interface operations {
             };
         };
     };
+    "report-cumulative-flow": {
+        parameters: {
+            query?: {
+                /** @description First day, YYYY-MM-DD in the team's time zone; default: 29 days before to */
+                from?: string;
+                /** @description Last day, YYYY-MM-DD in the team's time zone; default: today. At most 366 days from from */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+                /** @description The product id, or its key */
+                product: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Flow"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "report-cycle-time": {
+        parameters: {
+            query?: {
+                /** @description First day, YYYY-MM-DD in the team's time zone; default: 29 days before to */
+                from?: string;
+                /** @description Last day, YYYY-MM-DD in the team's time zone; default: today. At most 366 days from from */
+                to?: string;
+                /** @description How many to return (1 to 200) */
+                limit?: number;
+                /** @description The next_cursor of the previous page; empty for the first */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+                /** @description The product id, or its key */
+                product: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CycleTimeResponseBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "report-estimation-accuracy": {
+        parameters: {
+            query?: {
+                /** @description First day, YYYY-MM-DD in the team's time zone; default: 29 days before to */
+                from?: string;
+                /** @description Last day, YYYY-MM-DD in the team's time zone; default: today. At most 366 days from from */
+                to?: string;
+                /** @description How many to return (1 to 200) */
+                limit?: number;
+                /** @description The next_cursor of the previous page; empty for the first */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+                /** @description The product id, or its key */
+                product: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EstimationResponseBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "report-retro-actions": {
+        parameters: {
+            query?: {
+                /** @description First day, YYYY-MM-DD in the team's time zone; default: 29 days before to */
+                from?: string;
+                /** @description Last day, YYYY-MM-DD in the team's time zone; default: today. At most 366 days from from */
+                to?: string;
+                /** @description How many to return (1 to 200) */
+                limit?: number;
+                /** @description The next_cursor of the previous page; empty for the first */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+                /** @description The product id, or its key */
+                product: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetroActionsResponseBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "report-velocity": {
+        parameters: {
+            query?: {
+                /** @description How many of the last completed sprints to show */
+                sprints?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+                /** @description The product id, or its key */
+                product: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Velocity"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
     "list-sprints": {
         parameters: {
             query?: {
@@ -13739,6 +15829,411 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Sprint"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "list-refinement-requests": {
+        parameters: {
+            query?: {
+                /** @description Only this product's requests (id or key) */
+                product?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestsResponseBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "list-rooms": {
+        parameters: {
+            query?: {
+                kind?: "refinement" | "poker" | "daily" | "retro" | "planning" | "review";
+                status?: "active" | "finished";
+                product?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoomsResponseBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "create-room": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateRoomRequestBody"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["View"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "get-room": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+                /** @description Ceremony room id */
+                room: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["View"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "act-in-room": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+                /** @description Ceremony room id */
+                room: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Action"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["View"];
                 };
             };
             /** @description Unauthorized */
@@ -14393,6 +16888,85 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Completion"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "report-burndown": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+                /** @description Sprint id */
+                sprint: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Burndown"];
                 };
             };
             /** @description Unauthorized */
