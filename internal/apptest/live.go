@@ -142,3 +142,6 @@ func Eventually(t testing.TB, what string, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// Connected reports whether the connection is up.
+func (l *Live) Connected() bool { return l.c.State() == centrifugeclient.StateConnected }

@@ -344,3 +344,53 @@ func TestRefinementRequestsAndReference(t *testing.T) {
 		}
 	})
 }
+
+// A participant whose connection drops mid-round misses nothing: on
+// reconnecting, the room channel's history brings every event it missed,
+// in order, and the room it then reads is the one the others see.
+func TestDroppedConnectionCatchesUp(t *testing.T) {
+	engines(t, func(t *testing.T, env *apptest.Env) {
+		s := newSquad(t, env, "member", "member")
+		ana, li, mo := s.members[0], s.members[1], s.members[2]
+		item := s.item(t, "Export to CSV")
+		var v pokerRoom
+		s.start(t, ana, map[string]any{"kind": "poker", "product_id": s.product, "item_id": item}, &v)
+		s.do(t, li, v.ID, map[string]any{"type": "join"}, nil)
+		s.do(t, mo, v.ID, map[string]any{"type": "join"}, nil)
+		live := env.Live(t, li)
+		ch := wire.Room(s.team, v.ID)
+		if !live.Subscribe(ch) {
+			t.Fatal("li cannot subscribe to the room")
+		}
+		s.do(t, li, v.ID, map[string]any{"type": "vote", "value": "5"}, &v)
+		apptest.Eventually(t, "li's own vote event", func() bool {
+			es := live.Entities(ch, "room", v.ID)
+			return len(es) > 0 && es[len(es)-1].Entry.Version == v.Version
+		})
+
+		live.Drop()
+		if live.Connected() {
+			t.Fatal("li is still connected after dropping")
+		}
+		s.do(t, ana, v.ID, map[string]any{"type": "vote", "value": "3"}, nil)
+		s.do(t, mo, v.ID, map[string]any{"type": "vote", "value": "8"}, &v) // the last vote reveals
+		live.Reconnect()
+		apptest.Eventually(t, "the events li missed", func() bool {
+			es := live.Entities(ch, "room", v.ID)
+			return len(es) > 0 && es[len(es)-1].Entry.Version == v.Version
+		})
+		var versions []int64
+		for _, e := range live.Entities(ch, "room", v.ID) {
+			versions = append(versions, e.Entry.Version)
+		}
+		for i := 1; i < len(versions); i++ {
+			if versions[i] != versions[i-1]+1 {
+				t.Fatalf("li's room events after the drop are not every version in order: %v", versions)
+			}
+		}
+		seen := s.pokerView(t, li, v.ID)
+		if seen.Poker == nil || seen.Poker.Round == nil || !seen.Poker.Round.Revealed || len(seen.Poker.Round.Votes) != 3 {
+			t.Fatalf("li's view after catching up: %+v", seen.Poker)
+		}
+	})
+}
