@@ -62,7 +62,7 @@ export const routes: Route[] = [
   { name: 'board', pattern: '/:team/board', access: 'signed-in', team: true, load: () => import('./screens/Board.svelte') },
   { name: 'sprints', pattern: '/:team/sprints', access: 'signed-in', team: true, load: () => import('./screens/Sprints.svelte') },
   { name: 'ceremonies', pattern: '/:team/ceremonies', access: 'signed-in', team: true, load: section },
-  { name: 'reports', pattern: '/:team/reports', access: 'signed-in', team: true, load: section },
+  { name: 'reports', pattern: '/:team/reports', access: 'signed-in', team: true, load: () => import('./screens/Reports.svelte') },
   { name: 'settings', pattern: '/:team/settings', access: 'signed-in', team: true, load: settings },
   { name: 'settings-workflow', pattern: '/:team/settings/workflow', access: 'signed-in', team: true, section: 'settings', load: settings },
   { name: 'settings-members', pattern: '/:team/settings/members', access: 'signed-in', team: true, section: 'settings', load: settings },

@@ -201,6 +201,28 @@ const ops = {
   'signIn.passkey': 'Sign in with a passkey',
   'signIn.passkeyCancelled': 'No passkey was used. Try again, or sign in with an emailed code.',
   'signIn.or': 'or',
+
+  'reports.noData': 'No data yet.',
+  'reports.showTable': 'Show the numbers',
+  'reports.date': 'Date',
+  'reports.sprint': 'Sprint',
+  'reports.velocity': 'Velocity',
+  'reports.velocityText': {
+    one: 'Story points committed and completed in the last completed sprint: {average} completed.',
+    other: 'Story points committed and completed in the last {count} completed sprints: {average} completed on average.',
+  },
+  'reports.velocityNone': 'Velocity shows once the first sprint of this product is completed.',
+  'reports.committed': 'Committed',
+  'reports.completed': 'Completed',
+  'reports.average': 'Average completed',
+  'reports.burndown': 'Sprint burndown',
+  'reports.burnup': 'Sprint burnup',
+  'reports.cfd': 'Cumulative flow',
+  'reports.remaining': 'Remaining',
+  'reports.ideal': 'Ideal',
+  'reports.scope': 'Scope',
+  'reports.done': 'Done',
+  'reports.moreSoon': 'Burndown, burnup and cumulative flow appear here once Pama has recorded the daily history they are drawn from.',
 } as const;
 
 export default ops;

@@ -207,6 +207,30 @@ const ops: { readonly [K in keyof typeof en]: Message } = {
   'signIn.passkey': 'Войти с ключом доступа',
   'signIn.passkeyCancelled': 'Ключ доступа не использован. Попробуйте снова или войдите по коду из письма.',
   'signIn.or': 'или',
+
+  'reports.noData': 'Данных пока нет.',
+  'reports.showTable': 'Показать числа',
+  'reports.date': 'Дата',
+  'reports.sprint': 'Спринт',
+  'reports.velocity': 'Скорость',
+  'reports.velocityText': {
+    one: 'Очки историй, взятые и выполненные в последнем завершённом спринте: выполнено {average}.',
+    few: 'Очки историй, взятые и выполненные в {count} последних завершённых спринтах: в среднем выполнено {average}.',
+    many: 'Очки историй, взятые и выполненные в {count} последних завершённых спринтах: в среднем выполнено {average}.',
+    other: 'Очки историй, взятые и выполненные в {count} последних завершённых спринтах: в среднем выполнено {average}.',
+  },
+  'reports.velocityNone': 'Скорость появится, когда завершится первый спринт этого продукта.',
+  'reports.committed': 'Взято',
+  'reports.completed': 'Выполнено',
+  'reports.average': 'В среднем выполнено',
+  'reports.burndown': 'Сгорание спринта',
+  'reports.burnup': 'Выполнение спринта',
+  'reports.cfd': 'Накопительный поток',
+  'reports.remaining': 'Осталось',
+  'reports.ideal': 'Идеально',
+  'reports.scope': 'Объём',
+  'reports.done': 'Готово',
+  'reports.moreSoon': 'Графики сгорания, выполнения и накопительного потока появятся, когда Pama накопит ежедневную историю для них.',
 };
 
 export default ops;
