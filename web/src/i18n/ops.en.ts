@@ -118,7 +118,7 @@ const ops = {
   'console.usageCounted': 'Counted {date}.',
   'console.database': 'Database file',
   'console.usageOf': '{used} of {limit}',
-  'console.noLimit': 'no limit',
+  'console.usageNoLimit': '{used} (no limit)',
   'console.lifecycle': 'State',
   'console.closedNote': 'Suspended and closed: members cannot reach it.',
   'console.readOnlyNote': 'Suspended read-only: members can read but not change.',

@@ -119,7 +119,7 @@ const ops: { readonly [K in keyof typeof en]: Message } = {
   'console.usageCounted': 'Подсчитано {date}.',
   'console.database': 'Файл базы данных',
   'console.usageOf': '{used} из {limit}',
-  'console.noLimit': 'без ограничения',
+  'console.usageNoLimit': '{used} (без ограничения)',
   'console.lifecycle': 'Состояние',
   'console.closedNote': 'Приостановлено и закрыто: участники не могут войти.',
   'console.readOnlyNote': 'Приостановлено, только чтение: участники читают, но не меняют.',
