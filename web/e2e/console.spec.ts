@@ -168,6 +168,19 @@ describe.skipIf(!ready)('operator console', () => {
     await log.getByText('operator.resume').first().waitFor();
 
     expect(await axeViolations(page)).toEqual([]);
+
+    // A mass operation over the listed spaces, followed until it is done.
+    await page.getByRole('link', { name: 'Team spaces' }).click();
+    await page.getByRole('row').filter({ hasText: 'Demo Team' }).waitFor();
+    await page.getByRole('button', { name: 'Act on these spaces…' }).click();
+    const mass = page.getByRole('dialog', { name: 'A mass operation' });
+    await mass.getByLabel('Operation').selectOption('migrate');
+    await mass.getByRole('button', { name: 'Start the job' }).click();
+    const job = page.getByRole('article', { name: 'Migrate to the latest schema' });
+    await job.getByText('1 of 1 spaces').waitFor();
+    await job.getByText('Done', { exact: true }).waitFor();
+    await page.getByRole('link', { name: 'Mass operations' }).click();
+    await page.getByRole('article', { name: 'Migrate to the latest schema' }).getByText('1 of 1 spaces').waitFor();
     await ctx.close();
   });
 
