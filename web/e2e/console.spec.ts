@@ -147,6 +147,8 @@ describe.skipIf(!ready)('operator console', () => {
     await page.getByRole('dialog', { name: 'Resume Demo Team?' }).getByRole('button', { name: 'Resume' }).click();
     await page.getByRole('button', { name: 'Change suspension' }).waitFor({ state: 'detached' });
     await page.getByRole('button', { name: 'Suspend' }).waitFor();
+    // The Resume button is gone with the state; focus stays in the section instead of falling to the page.
+    await waitFor(async () => ((await page.evaluate(() => document.activeElement?.id)) === 'lifecycle' ? true : undefined), 'focus on the state section');
 
     // A health check now, recorded in the history.
     await page.getByRole('button', { name: 'Check now' }).click();
