@@ -21,7 +21,12 @@ export type RouteName =
   | 'item'
   | 'settings-workflow'
   | 'settings-members'
-  | 'settings-products';
+  | 'settings-products'
+  // The operator console.
+  | 'console'
+  | 'console-jobs'
+  | 'console-audit'
+  | 'console-space';
 
 export interface Route extends RouteDef<RouteName> {
   /** Screens inside a team show the team's navigation. */
@@ -35,6 +40,7 @@ export interface Route extends RouteDef<RouteName> {
 
 const section = () => import('./screens/TeamSection.svelte');
 const settings = () => import('./screens/Settings.svelte');
+const operatorConsole = () => import('./screens/Console.svelte');
 
 // Team addresses are the first path segment; the server reserves every
 // other first segment used here (sign-in, invite, teams, account, ...).
@@ -45,13 +51,18 @@ export const routes: Route[] = [
   { name: 'start', pattern: '/start', access: 'any', bare: true, load: () => import('./screens/Start.svelte') },
   { name: 'new-team', pattern: '/teams/new', access: 'signed-in', load: () => import('./screens/NewTeam.svelte') },
   { name: 'account', pattern: '/account', access: 'signed-in', load: () => import('./screens/Account.svelte') },
+  // The operator console (operators only; the screen says so to others).
+  { name: 'console', pattern: '/console', access: 'signed-in', load: operatorConsole },
+  { name: 'console-jobs', pattern: '/console/jobs', access: 'signed-in', load: operatorConsole },
+  { name: 'console-audit', pattern: '/console/audit', access: 'signed-in', load: operatorConsole },
+  { name: 'console-space', pattern: '/console/spaces/:space', access: 'signed-in', load: operatorConsole },
   { name: 'team', pattern: '/:team', access: 'signed-in', team: true, load: () => import('./screens/TeamHome.svelte') },
   { name: 'backlog', pattern: '/:team/backlog', access: 'signed-in', team: true, load: () => import('./screens/Backlog.svelte') },
   { name: 'item', pattern: '/:team/items/:item', access: 'signed-in', team: true, section: 'backlog', load: () => import('./screens/ItemDetails.svelte') },
   { name: 'board', pattern: '/:team/board', access: 'signed-in', team: true, load: () => import('./screens/Board.svelte') },
   { name: 'sprints', pattern: '/:team/sprints', access: 'signed-in', team: true, load: () => import('./screens/Sprints.svelte') },
   { name: 'ceremonies', pattern: '/:team/ceremonies', access: 'signed-in', team: true, load: section },
-  { name: 'reports', pattern: '/:team/reports', access: 'signed-in', team: true, load: section },
+  { name: 'reports', pattern: '/:team/reports', access: 'signed-in', team: true, load: () => import('./screens/Reports.svelte') },
   { name: 'settings', pattern: '/:team/settings', access: 'signed-in', team: true, load: settings },
   { name: 'settings-workflow', pattern: '/:team/settings/workflow', access: 'signed-in', team: true, section: 'settings', load: settings },
   { name: 'settings-members', pattern: '/:team/settings/members', access: 'signed-in', team: true, section: 'settings', load: settings },

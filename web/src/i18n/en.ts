@@ -2,7 +2,10 @@
 // ru.ts must have the same keys (the compiler and i18n.test.ts check).
 // A message with plural forms is an object of CLDR forms chosen by {count}.
 
+import ops from './ops.en';
+
 const en = {
+  ...ops,
   'app.name': 'Pama',
   'app.skipToContent': 'Skip to content',
   'app.updateReady': 'A new version of Pama is ready.',
