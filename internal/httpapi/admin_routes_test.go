@@ -286,3 +286,26 @@ func TestConsoleJobsOverHTTP(t *testing.T) {
 		}
 	})
 }
+
+// An account that existed before its address was made an operator's is an
+// operator as soon as the configuration says so, in /me too.
+func TestOperatorAddedLaterShowsInMe(t *testing.T) {
+	env := apptest.New(t)
+	c := env.SignIn(t, "later-ops@example.com")
+	var me struct {
+		Operator bool `json:"operator"`
+	}
+	c.Do(t, "GET", "/api/v1/me", nil).JSON(t, &me)
+	if me.Operator {
+		t.Fatal("an account is an operator without being configured as one")
+	}
+	env.Config.Operators = []string{"later-ops@example.com"}
+	env.Restart(t)
+	c.Do(t, "GET", "/api/v1/me", nil).JSON(t, &me)
+	if !me.Operator {
+		t.Error("/api/v1/me does not report the operator role the configuration now gives")
+	}
+	if r := c.Do(t, "GET", "/api/v1/admin/summary", nil); r.Status != 200 {
+		t.Errorf("admin summary = %d", r.Status)
+	}
+}

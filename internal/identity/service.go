@@ -385,6 +385,7 @@ func (s *Service) SignInWithCode(ctx context.Context, email, code string, meta S
 func (s *Service) accountFor(ctx context.Context, email string) (Account, bool, error) {
 	a, err := s.store.AccountByEmail(ctx, email)
 	if err == nil {
+		a.Operator = a.Operator || s.isOperator(a.Email)
 		return a, false, nil
 	}
 	if !errors.Is(err, ErrAccountNotFound) {
@@ -503,8 +504,11 @@ func (s *Service) SignOut(ctx context.Context, sessionToken string) error {
 }
 
 // Account returns the account with id.
+// Operator is set when the account has the operator role (see IsOperator).
 func (s *Service) Account(ctx context.Context, id string) (Account, error) {
-	return s.store.Account(ctx, id)
+	a, err := s.store.Account(ctx, id)
+	a.Operator = a.Operator || (err == nil && s.isOperator(a.Email))
+	return a, err
 }
 
 // Accounts returns the accounts with the given ids, by id. Unknown ids are left out.
