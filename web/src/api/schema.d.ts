@@ -1393,6 +1393,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/teams/{team}/ceremonies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The ceremonies screen
+         * @description Active rooms, recently finished ones and how many items wait for refinement.
+         *
+         *     Needs the `team.view` permission in the team (see docs/roles.md).
+         */
+        get: operations["ceremonies-overview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/teams/{team}/comments/{comment}": {
         parameters: {
             query?: never;
@@ -1531,6 +1553,30 @@ export interface paths {
          *     Needs the `team.manage` permission in the team (see docs/roles.md).
          */
         post: operations["verify-team-domain"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/estimation-reference": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The team's reference item for one point
+         * @description Needs the `team.view` permission in the team (see docs/roles.md).
+         */
+        get: operations["get-estimation-reference"];
+        /**
+         * Agree the team's reference item for one point
+         * @description Needs the `ceremony.participate` permission in the team (see docs/roles.md).
+         */
+        put: operations["set-estimation-reference"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1814,6 +1860,30 @@ export interface paths {
          */
         post: operations["move-item"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/items/{item}/refinement-request": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Ask for refinement of an item
+         * @description Needs the `ceremony.participate` permission in the team (see docs/roles.md).
+         */
+        put: operations["request-refinement"];
+        post?: never;
+        /**
+         * Withdraw a request for refinement
+         * @description Needs the `ceremony.participate` permission in the team (see docs/roles.md).
+         */
+        delete: operations["withdraw-refinement-request"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2151,6 +2221,100 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/teams/{team}/refinement-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Items waiting for refinement
+         * @description Open requests, oldest first.
+         *
+         *     Needs the `team.view` permission in the team (see docs/roles.md).
+         */
+        get: operations["list-refinement-requests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/rooms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List ceremony rooms
+         * @description Newest first.
+         *
+         *     Needs the `team.view` permission in the team (see docs/roles.md).
+         */
+        get: operations["list-rooms"];
+        put?: never;
+        /**
+         * Start a ceremony
+         * @description Opens a room with you as its first participant and facilitator. Who may start one follows the team's facilitation setting.
+         *
+         *     Needs the `ceremony.participate` permission in the team (see docs/roles.md).
+         */
+        post: operations["create-room"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/rooms/{room}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A ceremony room as you see it
+         * @description What the ceremony keeps hidden (votes before the reveal, other people's notes before everyone is done) is left out. A step whose timer has run out moves on first.
+         *
+         *     Needs the `team.view` permission in the team (see docs/roles.md).
+         */
+        get: operations["get-room"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/rooms/{room}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Do something in a ceremony room
+         * @description Join, vote, write a note, move to the next step… The action types of each kind are in docs/ceremonies.md. Returns the room as you see it afterwards; everyone else's clients get a room event and fetch it again.
+         *
+         *     Needs the `ceremony.participate` permission in the team (see docs/roles.md).
+         */
+        post: operations["act-in-room"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/teams/{team}/settings": {
         parameters: {
             query?: never;
@@ -2384,6 +2548,35 @@ export interface components {
             updated_at: string;
             /** Format: int64 */
             version: number;
+        };
+        Action: {
+            /** @description A member: a performer, a speaker */
+            account_id?: string;
+            /** @description Several notes or items */
+            ids?: string[] | null;
+            /** @description An item: the one to estimate, refine, accept or pull */
+            item_id?: string;
+            /**
+             * Format: double
+             * @description A number of story points
+             */
+            points?: number;
+            /**
+             * Format: int64
+             * @description A timer's length; 0 stops it
+             */
+            seconds?: number;
+            /** @description The note, blocker or group the action is about */
+            target_id?: string;
+            /** @description A note, a blocker, a goal or a solution */
+            text?: string;
+            /**
+             * @description What to do; the generic types are join, leave, facilitate, timer, invite and finish, the rest belong to the room's kind
+             * @example vote
+             */
+            type: string;
+            /** @description A card, an estimate or a choice */
+            value?: string;
         };
         ActivityPageBody: {
             entries: components["schemas"]["Entry"][] | null;
@@ -2741,6 +2934,44 @@ export interface components {
             /** @example Pama web app */
             name: string;
         };
+        CreateRoomRequestBody: {
+            /** @description Retro: notes show no author */
+            anonymous?: boolean;
+            /**
+             * Format: int64
+             * @description Poker: collect votes over this many minutes, revealed when all are in or at the deadline; 0: live
+             */
+            async_minutes?: number;
+            /** @description Poker: the cards when deck is custom; default the team's custom deck */
+            cards?: string[] | null;
+            /**
+             * @description Poker: the deck; default the team's
+             * @enum {string}
+             */
+            deck?: "fibonacci" | "modified_fibonacci" | "tshirt" | "powers_of_two" | "custom";
+            /** @description Tell the rest of the team the room waits for them (live, and by email to those not online) */
+            invite?: boolean;
+            /** @description Poker: the item to estimate (empty: free mode); refinement: the item to start with */
+            item_id?: string;
+            /** @enum {string} */
+            kind: "refinement" | "poker" | "daily" | "retro" | "planning" | "review";
+            /** @description The product (id or key); refinement, poker and planning need one unless sprint_id names it */
+            product_id?: string;
+            /** @description The sprint: daily and review use the active one when empty, planning a planned one */
+            sprint_id?: string;
+            /**
+             * @description Retro: the template; default ten_steps
+             * @enum {string}
+             */
+            template?: "ten_steps" | "start_stop_continue" | "four_ls" | "sailboat";
+            /**
+             * Format: int64
+             * @description Daily: each speaker's timebox; 0: none
+             */
+            timebox_seconds?: number;
+            /** @description Default: the kind's name */
+            title?: string;
+        };
         CreateSprintRequestBody: {
             /**
              * @description YYYY-MM-DD
@@ -2824,6 +3055,7 @@ export interface components {
             /** @example A user can sign in with an emailed code */
             text: string;
         };
+        DailyView: Record<string, never>;
         DomainView: {
             /**
              * Format: date-time
@@ -3411,13 +3643,18 @@ export interface components {
             item_key?: string;
             item_title?: string;
             /**
-             * @description mention: you were mentioned in a comment; assigned: you were made an assignee of an item
+             * @description mention: you were mentioned in a comment; assigned: you were made an assignee of an item; invited: people wait for you in a ceremony room
              * @enum {string}
              */
-            kind: "mention" | "assigned";
+            kind: "mention" | "assigned" | "invited";
             read: boolean;
             /** Format: date-time */
             read_at?: string;
+            /** @description The ceremony room you are invited to */
+            room_id?: string;
+            /** @example refinement */
+            room_kind?: string;
+            room_title?: string;
             team_id: string;
             /** Format: int64 */
             version: number;
@@ -3440,10 +3677,26 @@ export interface components {
             /** @description The ceremony session that created it, when known */
             session_id?: string;
         };
+        Overview: {
+            active: components["schemas"]["Room"][] | null;
+            /**
+             * Format: int64
+             * @description Items waiting for refinement
+             */
+            open_requests: number;
+            /** @description Finished rooms, newest first */
+            recent: components["schemas"]["Room"][] | null;
+        };
         Page: {
             items: components["schemas"]["Item"][] | null;
             /** @description Pass as cursor for the next page; absent on the last */
             next_cursor?: string;
+        };
+        Participant: {
+            account_id: string;
+            active: boolean;
+            /** Format: date-time */
+            joined_at: string;
         };
         Passkey: {
             /** Format: date-time */
@@ -3500,6 +3753,8 @@ export interface components {
             /** Format: int64 */
             version: number;
         };
+        PlanningView: Record<string, never>;
+        PokerView: Record<string, never>;
         Position: {
             /** @description Put the item right after this one */
             after_id?: string;
@@ -3565,6 +3820,20 @@ export interface components {
             /** @description Why; kept in the audit log */
             reason?: string;
         };
+        Reference: {
+            /** @description Empty when the team has not chosen one */
+            item_id?: string;
+            item_key?: string;
+            item_title?: string;
+            /** Format: date-time */
+            set_at?: string;
+            set_by?: string;
+        };
+        RefinementNote: {
+            /** @description What you want to clear up */
+            note?: string;
+        };
+        RefinementView: Record<string, never>;
         RegisterPasskeyRequestBody: {
             ceremony: string;
             /** @description The PublicKeyCredential from navigator.credentials.create(), as JSON (toJSON()) */
@@ -3581,6 +3850,56 @@ export interface components {
              * @example 1
              */
             version: number;
+        };
+        Request: {
+            item_id: string;
+            /** @example PAMA-42 */
+            item_key: string;
+            item_title: string;
+            /** @description What the asker wants to clear up */
+            note?: string;
+            product_id: string;
+            /** Format: date-time */
+            requested_at: string;
+            requested_by: string;
+        };
+        RequestsResponseBody: {
+            requests: components["schemas"]["Request"][] | null;
+        };
+        RetroView: Record<string, never>;
+        ReviewView: Record<string, never>;
+        Room: {
+            /** Format: date-time */
+            created_at: string;
+            created_by: string;
+            /**
+             * Format: date-time
+             * @description When the current step's timer runs out
+             */
+            deadline?: string;
+            /** @description Who steers the room now */
+            facilitator_id: string;
+            /** Format: date-time */
+            finished_at?: string;
+            id: string;
+            /** @enum {string} */
+            kind: "refinement" | "poker" | "daily" | "retro" | "planning" | "review";
+            participants: components["schemas"]["Participant"][] | null;
+            product_id?: string;
+            sprint_id?: string;
+            /** @enum {string} */
+            status: "active" | "finished";
+            /** @description The kind's current step */
+            step: string;
+            team_id: string;
+            title: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int64 */
+            version: number;
+        };
+        RoomsResponseBody: {
+            rooms: components["schemas"]["Room"][] | null;
         };
         RotateKeysRequestBody: {
             /** @description For a leaked key: the new key signs at once and older keys leave the key set at once, so tokens they signed stop verifying */
@@ -3612,6 +3931,10 @@ export interface components {
         SetCapacityRequestBody: {
             /** @description Every member's capacity; members left out have none */
             capacity: components["schemas"]["Capacity"][] | null;
+        };
+        SetReferenceRequestBody: {
+            /** @description The item worth one point (id or key); empty clears it */
+            item_id: string;
         };
         Settings: {
             /** @description Allow more than one active sprint per product (off by default) */
@@ -4129,6 +4452,46 @@ export interface components {
              * @description The most bytes the team may store; 0 for no limit
              */
             quota: number;
+        };
+        View: {
+            /** @description Whether the viewer may steer the room (reveal, move to the next step, finish) */
+            can_steer: boolean;
+            /** Format: date-time */
+            created_at: string;
+            created_by: string;
+            daily?: components["schemas"]["DailyView"];
+            /**
+             * Format: date-time
+             * @description When the current step's timer runs out
+             */
+            deadline?: string;
+            /** @description Who steers the room now */
+            facilitator_id: string;
+            /** Format: date-time */
+            finished_at?: string;
+            id: string;
+            /** @enum {string} */
+            kind: "refinement" | "poker" | "daily" | "retro" | "planning" | "review";
+            /** @description The viewer's account id */
+            me: string;
+            participants: components["schemas"]["Participant"][] | null;
+            planning?: components["schemas"]["PlanningView"];
+            poker?: components["schemas"]["PokerView"];
+            product_id?: string;
+            refinement?: components["schemas"]["RefinementView"];
+            retro?: components["schemas"]["RetroView"];
+            review?: components["schemas"]["ReviewView"];
+            sprint_id?: string;
+            /** @enum {string} */
+            status: "active" | "finished";
+            /** @description The kind's current step */
+            step: string;
+            team_id: string;
+            title: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int64 */
+            version: number;
         };
         Warning: {
             /**
@@ -9832,6 +10195,86 @@ export interface operations {
             };
         };
     };
+    "ceremonies-overview": {
+        parameters: {
+            query?: {
+                /** @description Only this product's rooms and requests (id or key) */
+                product?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Overview"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
     "get-comment": {
         parameters: {
             query?: never;
@@ -10535,6 +10978,164 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DomainView"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "get-estimation-reference": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reference"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "set-estimation-reference": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetReferenceRequestBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reference"];
                 };
             };
             /** @description Unauthorized */
@@ -12189,6 +12790,166 @@ export interface operations {
             };
         };
     };
+    "request-refinement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+                /** @description Item id, or its key such as PAMA-42 */
+                item: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RefinementNote"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Request"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "withdraw-refinement-request": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+                /** @description Item id, or its key such as PAMA-42 */
+                item: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
     "leave-team": {
         parameters: {
             query?: never;
@@ -13739,6 +14500,411 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Sprint"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "list-refinement-requests": {
+        parameters: {
+            query?: {
+                /** @description Only this product's requests (id or key) */
+                product?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestsResponseBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "list-rooms": {
+        parameters: {
+            query?: {
+                kind?: "refinement" | "poker" | "daily" | "retro" | "planning" | "review";
+                status?: "active" | "finished";
+                product?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoomsResponseBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "create-room": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateRoomRequestBody"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["View"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "get-room": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+                /** @description Ceremony room id */
+                room: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["View"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "act-in-room": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team space id or address */
+                team: string;
+                /** @description Ceremony room id */
+                room: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Action"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["View"];
                 };
             };
             /** @description Unauthorized */
