@@ -638,7 +638,6 @@ const en = {
 
   'ceremonies.intro': 'Run the team’s events together, live, from any device.',
   'ceremonies.start': 'Start a ceremony',
-  'ceremonies.startKind': 'Start {kind}',
   'ceremonies.cantStart': 'In this team, scrum masters, product owners and admins start ceremonies. You can join any that runs.',
   'ceremonies.active': 'Happening now',
   'ceremonies.noActive': 'No ceremony is running',

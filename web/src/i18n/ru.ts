@@ -661,7 +661,6 @@ const ru: Catalog = {
 
   'ceremonies.intro': 'Проводите встречи команды вместе, вживую, с любого устройства.',
   'ceremonies.start': 'Начать церемонию',
-  'ceremonies.startKind': 'Начать: {kind}',
   'ceremonies.cantStart': 'В этой команде церемонии начинают скрам-мастера, владельцы продукта и администраторы. Присоединиться можно к любой идущей.',
   'ceremonies.active': 'Идут сейчас',
   'ceremonies.noActive': 'Сейчас церемоний нет',
