@@ -121,6 +121,14 @@ describe.skipIf(!ready)('ceremonies', () => {
     await inPeople(a.page, 'Bo').getByText('connected', { exact: true }).waitFor();
     expect(await overflowX(b.page)).toBe(0);
     expect(await axeViolations(b.page)).toEqual([]);
+    // The room's actions sit within thumb reach and within the screen.
+    for (const name of ['Timer', 'Invite the team', 'Leave', 'Finish']) {
+      const box = (await b.page.getByRole('group', { name: 'Room' }).getByLabel(name, { exact: true }).boundingBox())!;
+      expect(box.x, name).toBeGreaterThanOrEqual(0);
+      expect(box.x + box.width, name).toBeLessThanOrEqual(phone.width);
+      expect(box.y, name).toBeGreaterThan(phone.height / 2);
+      expect(box.height, name).toBeGreaterThanOrEqual(44);
+    }
 
     // Li joins from the ceremonies screen.
     await l.page.getByRole('link', { name: 'Join Refine the checkout' }).click();
