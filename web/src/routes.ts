@@ -16,6 +16,8 @@ export type RouteName =
   | 'board'
   | 'sprints'
   | 'ceremonies'
+  | 'room'
+  | 'inbox'
   | 'reports'
   | 'settings'
   | 'item'
@@ -38,7 +40,6 @@ export interface Route extends RouteDef<RouteName> {
   load: () => Promise<{ default: Component<any> }>;
 }
 
-const section = () => import('./screens/TeamSection.svelte');
 const settings = () => import('./screens/Settings.svelte');
 const operatorConsole = () => import('./screens/Console.svelte');
 
@@ -61,7 +62,9 @@ export const routes: Route[] = [
   { name: 'item', pattern: '/:team/items/:item', access: 'signed-in', team: true, section: 'backlog', load: () => import('./screens/ItemDetails.svelte') },
   { name: 'board', pattern: '/:team/board', access: 'signed-in', team: true, load: () => import('./screens/Board.svelte') },
   { name: 'sprints', pattern: '/:team/sprints', access: 'signed-in', team: true, load: () => import('./screens/Sprints.svelte') },
-  { name: 'ceremonies', pattern: '/:team/ceremonies', access: 'signed-in', team: true, load: section },
+  { name: 'ceremonies', pattern: '/:team/ceremonies', access: 'signed-in', team: true, load: () => import('./screens/Ceremonies.svelte') },
+  { name: 'room', pattern: '/:team/ceremonies/:room', access: 'signed-in', team: true, section: 'ceremonies', load: () => import('./screens/Room.svelte') },
+  { name: 'inbox', pattern: '/:team/inbox', access: 'signed-in', team: true, load: () => import('./screens/Inbox.svelte') },
   { name: 'reports', pattern: '/:team/reports', access: 'signed-in', team: true, load: () => import('./screens/Reports.svelte') },
   { name: 'settings', pattern: '/:team/settings', access: 'signed-in', team: true, load: settings },
   { name: 'settings-workflow', pattern: '/:team/settings/workflow', access: 'signed-in', team: true, section: 'settings', load: settings },
@@ -82,4 +85,14 @@ export function teamHref(slug: string, sectionName: TeamSection = 'team'): strin
 /** itemHref returns the address of an item's details. */
 export function itemHref(slug: string, key: string): string {
   return `/${encodeURIComponent(slug)}/items/${encodeURIComponent(key)}`;
+}
+
+/** roomHref returns the address of a ceremony room. */
+export function roomHref(slug: string, room: string): string {
+  return `/${encodeURIComponent(slug)}/ceremonies/${encodeURIComponent(room)}`;
+}
+
+/** inboxHref returns the address of a team's notifications. */
+export function inboxHref(slug: string): string {
+  return `/${encodeURIComponent(slug)}/inbox`;
 }

@@ -19,8 +19,14 @@ type Op<P extends keyof Paths, M extends Method> = Paths[P] extends Record<M, in
 
 type JsonOf<X> = X extends { content: { 'application/json': infer C } } ? C : undefined;
 
-/** The request body of an operation, or never when it takes none. */
-export type BodyOf<O> = O extends { requestBody: { content: { 'application/json': infer B } } } ? B : never;
+type JsonBody<R> = R extends { content: { 'application/json': infer B } } ? B : never;
+
+/** The request body of an operation (also one the operation may go without), or never when it takes none. */
+export type BodyOf<O> = O extends { requestBody: infer R }
+  ? JsonBody<R>
+  : O extends { requestBody?: infer R }
+    ? JsonBody<NonNullable<R>>
+    : never;
 
 /** The body of an operation's success response (undefined for 204). */
 export type ResultOf<O> = O extends { responses: infer R }
@@ -166,3 +172,11 @@ export type Invitation = Schemas['Invitation'];
 export type TeamSettings = Schemas['SettingsView'];
 export type Entry = Schemas['Entry'];
 export type Capacity = Schemas['Capacity'];
+export type Room = Schemas['Room'];
+export type RoomView = Schemas['View'];
+export type RoomKind = Room['kind'];
+export type Participant = Schemas['Participant'];
+export type CeremonyOverview = Schemas['Overview'];
+export type RefinementRequest = Schemas['Request'];
+export type RoomAction = Schemas['Action'];
+export type Notification = Schemas['Notification'];

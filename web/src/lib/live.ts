@@ -111,4 +111,6 @@ export const channel = {
   team: (team: string) => `team:${team}`,
   backlog: (team: string, product: string) => `backlog:${team}:${product}`,
   item: (team: string, item: string) => `item:${team}:${item}`,
+  room: (team: string, room: string) => `room:${team}:${room}`,
+  member: (account: string) => `member:${account}`,
 };

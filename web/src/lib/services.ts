@@ -6,6 +6,7 @@ import { createClient } from '../api/client';
 import { Connection } from './connection.svelte';
 import { Conflicts } from './conflicts.svelte';
 import { Hub } from './hub';
+import { Inbox } from './inbox.svelte';
 import { forgetCachedData } from './offline';
 import { Router } from './router.svelte';
 import { Session } from './session.svelte';
@@ -31,3 +32,5 @@ export const workspace = new Workspace(api);
 export const hub = new Hub();
 /** Questions about saving over someone else's change. */
 export const conflicts = new Conflicts();
+/** The member's unread count and live invitations to ceremony rooms. */
+export const inbox = new Inbox(api, () => teams.list ?? [], () => session.account?.id);

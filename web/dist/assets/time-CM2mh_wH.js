@@ -1,1 +1,0 @@
-function e(e,t){return Math.max(0,Math.ceil((e-t)/1e3))}function t(e){let t=Math.max(0,Math.floor(e));return`${Math.floor(t/60)}:${String(t%60).padStart(2,`0`)}`}export{e as n,t};

@@ -1,0 +1,27 @@
+// The part of a room that belongs to its kind: one component per kind,
+// chosen by room.kind. Each gets the room as the viewer sees it and a way to
+// act in it; the shell around it (people, timer, join, finish) is the same
+// for every kind.
+
+import type { Component } from 'svelte';
+import type { RoomAction, RoomKind, RoomView } from '../../api/client';
+import Pending from './Pending.svelte';
+
+export interface KindProps {
+  /** The team's address. */
+  team: string;
+  view: RoomView;
+  /** Whether the viewer is in the room (joined and not left). */
+  joined: boolean;
+  /** act performs an action; it resolves to false when it failed (the failure is shown already). */
+  act: (a: RoomAction) => Promise<boolean>;
+}
+
+export const kindComponents: Record<RoomKind, Component<KindProps>> = {
+  refinement: Pending,
+  poker: Pending,
+  daily: Pending,
+  retro: Pending,
+  planning: Pending,
+  review: Pending,
+};
