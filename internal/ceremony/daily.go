@@ -557,4 +557,3 @@ func roomSprint(ctx context.Context, env *Env, r *Room, s Start, want sprint.Sta
 	r.SprintID = list[0].ID
 	return list[0], nil
 }
-
