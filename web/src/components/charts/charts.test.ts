@@ -4,6 +4,7 @@ import { render } from 'svelte/server';
 import { describe, expect, it } from 'vitest';
 import BarChart from './BarChart.svelte';
 import LineChart from './LineChart.svelte';
+import ScatterChart from './ScatterChart.svelte';
 import StackedAreaChart from './StackedAreaChart.svelte';
 
 /** clean drops Svelte's hydration comments and scoped classes, to compare markup. */
@@ -82,5 +83,40 @@ describe('StackedAreaChart', () => {
     expect(todo).toMatch(/Z$/);
     // The top layer ends at 4 on both days: the top of the axis.
     expect(todo!.startsWith('M40 8 L440 8')).toBe(true);
+  });
+});
+
+describe('ScatterChart', () => {
+  const dots = [
+    { date: '2026-03-02', days: 2, key: 'SHOP-1', title: 'Cart' },
+    { date: '2026-03-04', days: 4, key: 'SHOP-2', title: 'Checkout' },
+  ];
+
+  it('puts a dot per item at its day and its days, with a line per percentile', () => {
+    const { body } = render(ScatterChart, {
+      props: { title: 'Cycle time', description: 'd', name: 'Item', dots, guides: [{ name: 'P85', value: 3, tone: 'warning' }], initialWidth: 452 },
+    });
+    const circles = [...body.matchAll(/<circle [^>]*cx="([\d.]+)" cy="([\d.]+)"/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    // x from 44 to 436 (margins and half a dot); y: 4 days at the top (8), 0 at 212.
+    expect(circles).toEqual([
+      [44, 110],
+      [436, 8],
+    ]);
+    expect(body).toContain('stroke-dasharray="6 5"');
+    expect(body).toContain('role="img"');
+  });
+
+  it('lists every item in the table', () => {
+    const { body } = render(ScatterChart, { props: { title: 'Cycle time', description: 'd', name: 'Item', dots, initialWidth: 400 } });
+    const table = clean(body.slice(body.indexOf('<table')));
+    expect(table).toContain('<th scope="row">SHOP-2 Checkout</th><td>Mar 4</td><td>4</td>');
+  });
+
+  it('stretches the axis over the whole range asked for', () => {
+    const { body } = render(ScatterChart, {
+      props: { title: 'Cycle time', description: 'd', name: 'Item', dots: dots.slice(0, 1), from: '2026-03-01', to: '2026-03-03', initialWidth: 452 },
+    });
+    const cx = Number(/<circle [^>]*cx="([\d.]+)"/.exec(body)![1]);
+    expect(cx).toBe(240);
   });
 });
