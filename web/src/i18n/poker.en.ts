@@ -57,6 +57,7 @@ const poker = {
   'poker.noConsensus': 'No consensus',
   'poker.noVotes': 'Nobody voted in this round.',
   'poker.median': 'Median',
+  'poker.nearest': '≈ card {card}',
   'poker.range': 'Lowest–highest',
   'poker.spread': 'Spread',
   'poker.distribution': 'Cards chosen',

@@ -63,6 +63,7 @@ const poker: { readonly [K in keyof typeof en]: Message } = {
   'poker.noConsensus': 'Нет согласия',
   'poker.noVotes': 'В этом раунде никто не голосовал.',
   'poker.median': 'Медиана',
+  'poker.nearest': '≈ карта {card}',
   'poker.range': 'От и до',
   'poker.spread': 'Разброс',
   'poker.distribution': 'Выбранные карты',

@@ -135,12 +135,12 @@ describe('rounds', () => {
     expect(suggestion(unsure, fib)).toBe('');
   });
 
-  it('summarises earlier rounds newest first, hiding cards of rounds replaced before their reveal', () => {
+  it('summarises earlier rounds newest first, hiding cards of rounds replaced before their reveal and leaving out empty ones', () => {
     const rounds = [
       round({ number: 1, item_key: 'CR-1', voted: ['a', 'b'] }),
       round({ number: 2, attempt: 2, item_key: 'CR-1', revealed: true, final: '5', stats: stats({ consensus: true, counts: [{ card: '5', count: 2 }] }) }),
     ];
-    const h = history(rounds, fib);
+    const h = history([round({ number: 0 }), ...rounds], fib);
     expect(h.map((r) => r.number)).toEqual([2, 1]);
     expect(h[0]).toMatchObject({ attempt: 2, itemKey: 'CR-1', cards: [{ card: '5', count: 2 }], final: '5', consensus: true, revealed: true });
     expect(h[1]).toMatchObject({ revealed: false, hiddenVotes: 2, cards: [] });

@@ -206,9 +206,14 @@ export interface PastRound {
   consensus: boolean;
 }
 
-/** history summarises earlier rounds, newest first. */
+/**
+ * history summarises earlier rounds, newest first. A round replaced before
+ * anyone voted in it (the free round an estimation room opens with, before
+ * the facilitator picked an item) tells nothing and is left out.
+ */
 export function history(rounds: readonly RoundView[] | null | undefined, cards: readonly string[]): PastRound[] {
   return [...(rounds ?? [])]
+    .filter((r) => r.revealed || (r.voted ?? []).length > 0)
     .sort((a, b) => b.number - a.number)
     .map((r) => ({
       number: r.number,
