@@ -184,6 +184,9 @@ describe.skipIf(!ready)('refinement and estimation', () => {
     // The shared form: Li opens it, it opens on everyone's screen; Bo adds the subtask.
     await l.page.getByRole('button', { name: 'New subtask for everyone' }).click();
     for (const x of [a, b]) await x.page.getByText('Li opened the form for everyone').waitFor();
+    await b.page.getByLabel('Subtask title').scrollIntoViewIfNeeded();
+    await b.page.screenshot({ path: '/tmp/webpoker-refine-form-phone.png' });
+    await a.page.screenshot({ path: '/tmp/webpoker-refine-form-desktop.png', fullPage: true });
     await b.page.getByLabel('Subtask title').fill('Validate the card number');
     await b.page.getByRole('button', { name: 'Add the subtask' }).click();
     for (const x of [a, l, b]) {
