@@ -4,10 +4,12 @@
 
 import ops from './ops.en';
 import reports from './reports.en';
+import poker from './poker.en';
 
 const en = {
   ...ops,
   ...reports,
+  ...poker,
   'app.name': 'Pama',
   'app.skipToContent': 'Skip to content',
   'app.updateReady': 'A new version of Pama is ready.',

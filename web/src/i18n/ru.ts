@@ -2,10 +2,12 @@
 import type { Catalog } from './i18n.svelte';
 import ops from './ops.ru';
 import reports from './reports.ru';
+import poker from './poker.ru';
 
 const ru: Catalog = {
   ...ops,
   ...reports,
+  ...poker,
   'app.name': 'Pama',
   'app.skipToContent': 'Перейти к содержимому',
   'app.updateReady': 'Готова новая версия Pama.',

@@ -6,6 +6,8 @@
 import type { Component } from 'svelte';
 import type { RoomAction, RoomKind, RoomView } from '../../api/client';
 import Pending from './Pending.svelte';
+import PokerRoom from './PokerRoom.svelte';
+import RefinementRoom from './RefinementRoom.svelte';
 
 export interface KindProps {
   /** The team's address. */
@@ -18,8 +20,8 @@ export interface KindProps {
 }
 
 export const kindComponents: Record<RoomKind, Component<KindProps>> = {
-  refinement: Pending,
-  poker: Pending,
+  refinement: RefinementRoom,
+  poker: PokerRoom,
   daily: Pending,
   retro: Pending,
   planning: Pending,
