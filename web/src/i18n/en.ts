@@ -3,9 +3,11 @@
 // A message with plural forms is an object of CLDR forms chosen by {count}.
 
 import ops from './ops.en';
+import retro from './retro.en';
 
 const en = {
   ...ops,
+  ...retro,
   'app.name': 'Pama',
   'app.skipToContent': 'Skip to content',
   'app.updateReady': 'A new version of Pama is ready.',

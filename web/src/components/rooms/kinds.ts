@@ -6,6 +6,7 @@
 import type { Component } from 'svelte';
 import type { RoomAction, RoomKind, RoomView } from '../../api/client';
 import Pending from './Pending.svelte';
+import Retro from './Retro.svelte';
 
 export interface KindProps {
   /** The team's address. */
@@ -21,7 +22,7 @@ export const kindComponents: Record<RoomKind, Component<KindProps>> = {
   refinement: Pending,
   poker: Pending,
   daily: Pending,
-  retro: Pending,
+  retro: Retro,
   planning: Pending,
   review: Pending,
 };
