@@ -91,7 +91,7 @@ const retro = {
   'retro.noNotes': 'Nobody wrote a note.',
   'retro.noNotesHere': 'No notes in this column.',
 
-  'retro.voteHint': 'You have {n} votes; several on one note are allowed. Nobody sees whose votes are whose.',
+  'retro.voteHint': 'Only you see your {n} votes; the results show the totals.',
   'retro.votesCast': { one: '{count} vote cast so far', other: '{count} votes cast so far' },
   'retro.votesLeft': { one: '{count} vote left', other: '{count} votes left' },
   'retro.votesOf': 'of {n}',
@@ -110,7 +110,7 @@ const retro = {
   'retro.pickHint': 'Pick the most serious problem still without a solution.',
   'retro.pickWait': 'The facilitator picks the next problem.',
   'retro.solutionFor': 'A solution for',
-  'retro.solutionText': 'Solution',
+  'retro.solutionText': 'What will be done',
   'retro.performer': 'Who carries it out',
   'retro.choosePerformer': 'Choose a member',
   'retro.solutionHint': 'It becomes an item of the next sprint, assigned to them.',

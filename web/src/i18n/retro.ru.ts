@@ -103,7 +103,7 @@ const retro: { readonly [K in keyof typeof en]: Message } = {
   'retro.noNotes': 'Никто не написал ни одной записи.',
   'retro.noNotesHere': 'В этой колонке нет записей.',
 
-  'retro.voteHint': 'У вас {n} голоса; можно отдать несколько одной записи. Никто не видит, чей голос чей.',
+  'retro.voteHint': 'Ваши {n} голоса видите только вы; итоги покажут общее число.',
   'retro.votesCast': { one: 'Отдан {count} голос', few: 'Отдано {count} голоса', many: 'Отдано {count} голосов', other: 'Отдано {count} голоса' },
   'retro.votesLeft': { one: 'Остался {count} голос', few: 'Осталось {count} голоса', many: 'Осталось {count} голосов', other: 'Осталось {count} голоса' },
   'retro.votesOf': 'из {n}',
@@ -122,7 +122,7 @@ const retro: { readonly [K in keyof typeof en]: Message } = {
   'retro.pickHint': 'Выберите самую серьёзную проблему, у которой ещё нет решения.',
   'retro.pickWait': 'Ведущий выбирает следующую проблему.',
   'retro.solutionFor': 'Решение для',
-  'retro.solutionText': 'Решение',
+  'retro.solutionText': 'Что сделаем',
   'retro.performer': 'Кто выполнит',
   'retro.choosePerformer': 'Выберите участника',
   'retro.solutionHint': 'Оно станет задачей следующего спринта, назначенной на этого человека.',
