@@ -247,4 +247,52 @@ describe.skipIf(!ready)('retrospective', () => {
 
     for (const x of [a, l, b]) await x.ctx.close();
   });
+
+  it('an anonymous retrospective of several columns: a column picker on the phone, and no authors anywhere', async () => {
+    const ana = await person('Ana');
+    const bo = await person('Bo', phone);
+    const slug = `anon-${Date.now().toString(36)}`;
+    await ok(ana.api.post('/api/v1/teams', { data: { name: 'Anon Team', slug, first_product: { name: 'Shop', key: 'AN' } } }), 201);
+    await addMember(ana, slug, bo);
+    const room = await ok<{ id: string }>(
+      ana.api.post(`/api/v1/teams/${slug}/rooms`, { data: { kind: 'retro', title: 'Quiet retro', template: 'start_stop_continue', anonymous: true } }),
+      201,
+    );
+    for (const x of [ana, bo]) {
+      await x.page.goto(`/${slug}/ceremonies/${room.id}`);
+      if (x === bo) await x.page.getByRole('group', { name: 'Room' }).getByRole('button', { name: 'Join' }).click();
+      await x.page.getByRole('button', { name: 'Leave' }).waitFor();
+      await x.page.getByText('Anonymous: notes show no author, to anyone.').waitFor();
+    }
+
+    // On the phone one column shows at a time; Bo picks Stop and writes there.
+    const picker = bo.page.getByRole('group', { name: 'Column' });
+    await expect(picker.getByRole('button', { name: 'Start' }).getAttribute('aria-pressed')).resolves.toBe('true');
+    await expect(bo.page.getByLabel('Your note in “Stop”').isVisible()).resolves.toBe(false);
+    await picker.getByRole('button', { name: 'Stop' }).click();
+    await bo.page.getByLabel('Your note in “Stop”').fill('Stop late deploys');
+    await bo.page.getByLabel('Your note in “Stop”').press('Enter');
+    await picker.getByRole('button', { name: /^Stop.*Your note/ }).waitFor();
+    expect(await overflowX(bo.page)).toBe(0);
+    // On the desktop the columns stand side by side.
+    await ana.page.getByLabel('Your note in “Continue”').fill('Keep pairing');
+    await ana.page.getByLabel('Your note in “Continue”').press('Enter');
+    await expect(ana.page.getByLabel('Your note in “Start”').isVisible()).resolves.toBe(true);
+
+    // Ana learns only that a note is hidden, not whose; then both are done.
+    await ana.page.getByText('1 hidden note by the others').waitFor();
+    await expect(ana.page.getByText('Stop late deploys').count()).resolves.toBe(0);
+    await ana.page.getByRole('button', { name: 'I’m done' }).click();
+    await bo.page.getByRole('button', { name: 'I’m done' }).click();
+
+    // The vote shows every column's notes with no author.
+    await ana.page.getByRole('button', { name: 'Vote for “Stop late deploys”' }).waitFor();
+    await bo.page.getByRole('button', { name: 'Vote for “Keep pairing”' }).waitFor();
+    const entry = ana.page.getByRole('listitem').filter({ hasText: 'Stop late deploys' });
+    await expect(entry.textContent()).resolves.not.toContain('Bo');
+    await expect(bo.page.getByRole('listitem').filter({ hasText: 'Keep pairing' }).textContent()).resolves.not.toContain('Ana');
+    expect(await axeViolations(bo.page)).toEqual([]);
+
+    for (const x of [ana, bo]) await x.ctx.close();
+  });
 });
