@@ -5,11 +5,13 @@
 import ops from './ops.en';
 import reports from './reports.en';
 import poker from './poker.en';
+import retro from './retro.en';
 
 const en = {
   ...ops,
   ...reports,
   ...poker,
+  ...retro,
   'app.name': 'Pama',
   'app.skipToContent': 'Skip to content',
   'app.updateReady': 'A new version of Pama is ready.',

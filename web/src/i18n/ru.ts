@@ -3,11 +3,13 @@ import type { Catalog } from './i18n.svelte';
 import ops from './ops.ru';
 import reports from './reports.ru';
 import poker from './poker.ru';
+import retro from './retro.ru';
 
 const ru: Catalog = {
   ...ops,
   ...reports,
   ...poker,
+  ...retro,
   'app.name': 'Pama',
   'app.skipToContent': 'Перейти к содержимому',
   'app.updateReady': 'Готова новая версия Pama.',

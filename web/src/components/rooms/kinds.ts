@@ -8,6 +8,7 @@ import type { RoomAction, RoomKind, RoomView } from '../../api/client';
 import Pending from './Pending.svelte';
 import PokerRoom from './PokerRoom.svelte';
 import RefinementRoom from './RefinementRoom.svelte';
+import Retro from './Retro.svelte';
 
 export interface KindProps {
   /** The team's address. */
@@ -23,7 +24,7 @@ export const kindComponents: Record<RoomKind, Component<KindProps>> = {
   refinement: RefinementRoom,
   poker: PokerRoom,
   daily: Pending,
-  retro: Pending,
+  retro: Retro,
   planning: Pending,
   review: Pending,
 };
