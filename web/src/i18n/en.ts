@@ -3,9 +3,11 @@
 // A message with plural forms is an object of CLDR forms chosen by {count}.
 
 import ops from './ops.en';
+import sprintrooms from './sprintrooms.en';
 
 const en = {
   ...ops,
+  ...sprintrooms,
   'app.name': 'Pama',
   'app.skipToContent': 'Skip to content',
   'app.updateReady': 'A new version of Pama is ready.',

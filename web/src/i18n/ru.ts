@@ -1,9 +1,11 @@
 // Русские сообщения. Ключи те же, что в en.ts (это проверяют компилятор и i18n.test.ts).
 import type { Catalog } from './i18n.svelte';
 import ops from './ops.ru';
+import sprintrooms from './sprintrooms.ru';
 
 const ru: Catalog = {
   ...ops,
+  ...sprintrooms,
   'app.name': 'Pama',
   'app.skipToContent': 'Перейти к содержимому',
   'app.updateReady': 'Готова новая версия Pama.',

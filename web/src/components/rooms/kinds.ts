@@ -5,7 +5,10 @@
 
 import type { Component } from 'svelte';
 import type { RoomAction, RoomKind, RoomView } from '../../api/client';
+import Daily from './Daily.svelte';
 import Pending from './Pending.svelte';
+import Planning from './Planning.svelte';
+import Review from './Review.svelte';
 
 export interface KindProps {
   /** The team's address. */
@@ -20,8 +23,8 @@ export interface KindProps {
 export const kindComponents: Record<RoomKind, Component<KindProps>> = {
   refinement: Pending,
   poker: Pending,
-  daily: Pending,
+  daily: Daily,
   retro: Pending,
-  planning: Pending,
-  review: Pending,
+  planning: Planning,
+  review: Review,
 };
