@@ -6,12 +6,14 @@ import ops from './ops.en';
 import reports from './reports.en';
 import poker from './poker.en';
 import retro from './retro.en';
+import sprintrooms from './sprintrooms.en';
 
 const en = {
   ...ops,
   ...reports,
   ...poker,
   ...retro,
+  ...sprintrooms,
   'app.name': 'Pama',
   'app.skipToContent': 'Skip to content',
   'app.updateReady': 'A new version of Pama is ready.',
@@ -722,8 +724,6 @@ const en = {
   'room.observer': 'You follow this ceremony as an observer.',
   'room.more': 'More',
   'room.actions': 'Room',
-  'room.kindPending': 'This part of the room is on its way',
-  'room.kindPendingText': 'Join, invite the team, run a timer and finish: the room itself works already.',
 
   'invite.waiting.refinement': { one: '{names} is waiting for you in refinement', other: '{names} are waiting for you in refinement' },
   'invite.waiting.poker': { one: '{names} is waiting for you in estimation', other: '{names} are waiting for you in estimation' },

@@ -4,12 +4,14 @@ import ops from './ops.ru';
 import reports from './reports.ru';
 import poker from './poker.ru';
 import retro from './retro.ru';
+import sprintrooms from './sprintrooms.ru';
 
 const ru: Catalog = {
   ...ops,
   ...reports,
   ...poker,
   ...retro,
+  ...sprintrooms,
   'app.name': 'Pama',
   'app.skipToContent': 'Перейти к содержимому',
   'app.updateReady': 'Готова новая версия Pama.',
@@ -744,8 +746,6 @@ const ru: Catalog = {
   'room.observer': 'Вы следите за церемонией как наблюдатель.',
   'room.more': 'Ещё',
   'room.actions': 'Комната',
-  'room.kindPending': 'Эта часть комнаты скоро появится',
-  'room.kindPendingText': 'Входить, приглашать команду, запускать таймер и завершать уже можно.',
 
   'invite.waiting.refinement': { one: '{names} ждёт вас на уточнении бэклога', few: '{names} ждут вас на уточнении бэклога', many: '{names} ждут вас на уточнении бэклога', other: '{names} ждут вас на уточнении бэклога' },
   'invite.waiting.poker': { one: '{names} ждёт вас на оценке', few: '{names} ждут вас на оценке', many: '{names} ждут вас на оценке', other: '{names} ждут вас на оценке' },

@@ -5,10 +5,12 @@
 
 import type { Component } from 'svelte';
 import type { RoomAction, RoomKind, RoomView } from '../../api/client';
-import Pending from './Pending.svelte';
+import Daily from './Daily.svelte';
+import Planning from './Planning.svelte';
 import PokerRoom from './PokerRoom.svelte';
 import RefinementRoom from './RefinementRoom.svelte';
 import Retro from './Retro.svelte';
+import Review from './Review.svelte';
 
 export interface KindProps {
   /** The team's address. */
@@ -23,8 +25,8 @@ export interface KindProps {
 export const kindComponents: Record<RoomKind, Component<KindProps>> = {
   refinement: RefinementRoom,
   poker: PokerRoom,
-  daily: Pending,
+  daily: Daily,
   retro: Retro,
-  planning: Pending,
-  review: Pending,
+  planning: Planning,
+  review: Review,
 };
