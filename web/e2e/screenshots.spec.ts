@@ -14,6 +14,8 @@ const enabled = process.env.PAMA_SCREENSHOTS === '1';
 let browser: Browser;
 let ana: Awaited<ReturnType<APIRequestContext['storageState']>>;
 let demo: Awaited<ReturnType<APIRequestContext['storageState']>> | undefined;
+let pokerRoom = '';
+let retroRoom = '';
 
 /** apiSignIn signs email in through the emailed-code API and returns its client. */
 async function apiSignIn(email: string): Promise<APIRequestContext> {
@@ -53,7 +55,37 @@ beforeAll(async () => {
   await ok(api.post('/api/v1/invitations/accept', { data: { team_id: lab.team_id, invitation_id: lab.id } }), 200);
   ana = await api.storageState();
   const olivia = await apiSignIn('olivia.owner@example.com');
-  if ((await olivia.get('/api/v1/teams/demo-team')).status() === 200) demo = await olivia.storageState();
+  if ((await olivia.get('/api/v1/teams/demo-team')).status() === 200) {
+    demo = await olivia.storageState();
+    // Two ceremonies in the demo space: an estimation where Sam has voted
+    // and Olivia is about to, and a retrospective with notes being written.
+    const sam = await apiSignIn('sam.scrum@example.com');
+    const dana = await apiSignIn('dana.dev@example.com');
+    const act = async (who: APIRequestContext, room: string, data: Record<string, unknown>) =>
+      ok(who.post(`/api/v1/teams/demo-team/rooms/${room}/actions`, { data }), 200);
+    const poker = await olivia.post('/api/v1/teams/demo-team/rooms', {
+      data: { kind: 'poker', title: 'Estimation: checkout', product_id: 'SHOP', item_id: 'SHOP-3' },
+    });
+    expect(poker.status()).toBe(201);
+    pokerRoom = ((await poker.json()) as { id: string }).id;
+    await act(sam, pokerRoom, { type: 'join' });
+    await act(dana, pokerRoom, { type: 'join' });
+    await act(sam, pokerRoom, { type: 'vote', value: '5' });
+    const retro = await olivia.post('/api/v1/teams/demo-team/rooms', {
+      data: { kind: 'retro', title: 'Sprint 3 retrospective', product_id: 'SHOP' },
+    });
+    expect(retro.status()).toBe(201);
+    retroRoom = ((await retro.json()) as { id: string }).id;
+    await act(sam, retroRoom, { type: 'join' });
+    await act(dana, retroRoom, { type: 'join' });
+    await act(olivia, retroRoom, { type: 'next' });
+    await act(olivia, retroRoom, { type: 'note', text: 'Pairing on the payment bug found it in an hour' });
+    await act(olivia, retroRoom, { type: 'note', text: 'The demo went smoothly' });
+    await act(sam, retroRoom, { type: 'note', text: 'Reviews were fast' });
+    await act(dana, retroRoom, { type: 'note', text: 'Clear acceptance criteria' });
+    await sam.dispose();
+    await dana.dispose();
+  }
   await olivia.dispose();
   await api.dispose();
   await grace.dispose();
@@ -202,6 +234,20 @@ describe.skipIf(!enabled)('screenshots', () => {
       await w.goto('/demo-team/settings/members');
       await w.getByText('sam.scrum@example.com').waitFor();
       await shot(w, `${device}-settings-members`);
+      await w.goto('/demo-team/ceremonies');
+      await w.getByText('Estimation: checkout').first().waitFor();
+      await shot(w, `${device}-ceremonies`);
+      await w.goto(`/demo-team/ceremonies/${pokerRoom}`);
+      await w.getByText('SHOP-3').first().waitFor();
+      await w.getByText('Sam').first().waitFor();
+      await shot(w, `${device}-poker`);
+      await w.goto(`/demo-team/ceremonies/${retroRoom}`);
+      await w.getByText('The demo went smoothly').first().waitFor();
+      await shot(w, `${device}-retro`);
+      await w.goto('/demo-team/reports');
+      await w.getByRole('heading', { name: 'Velocity' }).first().waitFor();
+      await w.locator('svg').first().waitFor();
+      await shot(w, `${device}-reports`);
       await work.close();
 
       const darkWork = await newContext(browser, { viewport, dark: true });

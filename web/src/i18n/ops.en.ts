@@ -222,7 +222,6 @@ const ops = {
   'reports.ideal': 'Ideal',
   'reports.scope': 'Scope',
   'reports.done': 'Done',
-  'reports.moreSoon': 'Burndown, burnup and cumulative flow appear here once Pama has recorded the daily history they are drawn from.',
 } as const;
 
 export default ops;

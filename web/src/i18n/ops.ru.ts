@@ -230,7 +230,6 @@ const ops: { readonly [K in keyof typeof en]: Message } = {
   'reports.ideal': 'Идеально',
   'reports.scope': 'Объём',
   'reports.done': 'Готово',
-  'reports.moreSoon': 'Графики сгорания, выполнения и накопительного потока появятся, когда Pama накопит ежедневную историю для них.',
 };
 
 export default ops;

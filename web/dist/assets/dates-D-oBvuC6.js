@@ -1,0 +1,1 @@
+function e(e){let t=String(e.getMonth()+1).padStart(2,`0`),n=String(e.getDate()).padStart(2,`0`);return`${e.getFullYear()}-${t}-${n}`}function t(e,t){let n=/^(\d{4})-(\d{2})-(\d{2})$/.exec(e);return n?new Date(Date.UTC(Number(n[1]),Number(n[2])-1,Number(n[3])+t)).toISOString().slice(0,10):``}export{e as n,t};
