@@ -246,7 +246,7 @@ describe.skipIf(!enabled)('screenshots', () => {
       await shot(w, `${device}-retro`);
       await w.goto('/demo-team/reports');
       await w.getByRole('heading', { name: 'Velocity' }).first().waitFor();
-      await w.locator('svg').first().waitFor();
+      await w.getByText('Show the numbers').first().waitFor();
       await shot(w, `${device}-reports`);
       await work.close();
 
