@@ -223,12 +223,19 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		it, err := store.Item(ctx, teamID, itemID)
 		return it.ProductID, err
 	})
-	// A room's start and end also reach the team channel (the ceremonies
-	// screen); refinement requests go there too, besides the item's and
-	// backlog's channels.
+	// A room's start and end, and people joining and leaving it, also reach
+	// the team channel (the ceremonies screen, which so need not subscribe
+	// to every room and be counted present there); refinement requests go
+	// there too, besides the item's and backlog's channels.
 	router.Handle(realtime.EntityRoom, func(_ context.Context, e activity.Entry) []string {
-		if e.Action == "created" || e.Action == "finished" {
+		switch e.Action {
+		case "created", "finished", "joined", "left":
 			return []string{wire.Room(e.TeamID, e.EntityID), wire.Team(e.TeamID)}
+		}
+		for _, c := range e.Changes {
+			if c.Field == "status" {
+				return []string{wire.Room(e.TeamID, e.EntityID), wire.Team(e.TeamID)}
+			}
 		}
 		return nil
 	})

@@ -203,6 +203,15 @@ func TestRoomLifecycle(t *testing.T) {
 		if got := v.active(); len(got) != 2 || got[1] != li.Account.ID {
 			t.Fatalf("after li joined: %v", got)
 		}
+		// Joining reaches the team channel too, for the ceremonies screen.
+		apptest.Eventually(t, "li's joining on the team channel", func() bool {
+			for _, e := range live.Entities(wire.Team(s.team), "room", v.ID) {
+				if e.Entry.Action == "joined" {
+					return true
+				}
+			}
+			return false
+		})
 		if r := s.act(t, ob, v.ID, map[string]any{"type": "join"}); r.Status != http.StatusForbidden {
 			t.Errorf("observer join = %d %s", r.Status, r.Body)
 		}

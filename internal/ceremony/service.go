@@ -462,7 +462,13 @@ func (s *Service) Act(ctx context.Context, acc team.Access, id string, a Action)
 		if r.Status != StatusActive {
 			return Change{}, ErrFinished
 		}
-		return apply(r)
+		c, err := apply(r)
+		if err == nil && r.Status == StatusFinished && c.Action != "finished" {
+			// However a kind ends a room (a sprint started, a sprint
+			// closed), its record says so, and reaches the team channel.
+			c.Changes = append(c.Changes, Note("", "status", StatusFinished).Changes...)
+		}
+		return c, err
 	})
 	if errors.Is(err, errUnchanged) {
 		r, err = s.store.Room(ctx, acc.Team.ID, id)
