@@ -5,8 +5,9 @@
 // an item, and read the inbox. Team spaces and items are set up through the
 // API.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { request, type APIRequestContext, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { apiHas, axeViolations, baseURL, launch, newContext, overflowX, phone, signIn, uniqueEmail } from './helpers';
+import { type Browser, type Page } from 'playwright-core';
+import { apiHas, axeViolations, launch, overflowX, phone } from './helpers';
+import { addMember, ok, person as signedIn, space as makeSpace, type Person } from './people';
 
 const ready = await apiHas('post', '/api/v1/teams/{team}/rooms');
 
@@ -18,54 +19,8 @@ afterAll(async () => {
   await browser?.close();
 });
 
-interface Item {
-  id: string;
-  key: string;
-  title: string;
-  points?: number;
-  version: number;
-}
-
-/** Someone with an API session (to set things up) and a name. */
-interface Person {
-  name: string;
-  email: string;
-  api: APIRequestContext;
-}
-
-async function ok<T = unknown>(res: Promise<{ status(): number; text(): Promise<string>; json(): Promise<unknown> }>, want = 200): Promise<T> {
-  const r = await res;
-  expect(r.status(), await r.text()).toBe(want);
-  return (r.status() === 204 ? undefined : await r.json()) as T;
-}
-
-/** person signs in through the app in a browser of their own, with the code pama mails, and gets an API session from it to set things up. */
-async function person(name: string, viewport?: { width: number; height: number }): Promise<Person & { ctx: BrowserContext; page: Page }> {
-  const email = uniqueEmail(name.toLowerCase());
-  const ctx = await newContext(browser, viewport ? { viewport } : {});
-  const page = await ctx.newPage();
-  await signIn(page, email);
-  const api = await request.newContext({ baseURL, storageState: await ctx.storageState() });
-  await ok(api.patch('/api/v1/me', { data: { version: 1, display_name: name } }));
-  return { name, email, api, ctx, page };
-}
-
-let counter = 0;
-/** space makes a team space with a product (key CR) and stories titled as given. */
-async function space(owner: Person, titles: string[]): Promise<{ slug: string; items: Item[] }> {
-  const slug = `cer-${Date.now().toString(36)}-${++counter}`;
-  await ok(owner.api.post('/api/v1/teams', { data: { name: 'Ceremony Team', slug, first_product: { name: 'Shop', key: 'CR' } } }), 201);
-  const items: Item[] = [];
-  for (const title of titles) items.push(await ok<Item>(owner.api.post(`/api/v1/teams/${slug}/products/CR/items`, { data: { kind: 'story', title } }), 201));
-  return { slug, items };
-}
-
-async function addMember(owner: Person, slug: string, who: Person, role = 'member'): Promise<void> {
-  await ok(owner.api.post(`/api/v1/teams/${slug}/invitations`, { data: { email: who.email, role } }), 201);
-  const list = await ok<{ invitations: { id: string; team_id: string; team_slug: string }[] }>(who.api.get('/api/v1/invitations'));
-  const inv = list.invitations.find((i) => i.team_slug === slug)!;
-  await ok(who.api.post('/api/v1/invitations/accept', { data: { team_id: inv.team_id, invitation_id: inv.id } }));
-}
+const person = (name: string, viewport?: { width: number; height: number }) => signedIn(browser, name, viewport);
+const space = (owner: Person, titles: string[]) => makeSpace(owner, 'Ceremony Team', 'CR', titles);
 
 /** person's entry in a room's list of people. */
 const inPeople = (page: Page, name: string) =>

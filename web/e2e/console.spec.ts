@@ -92,8 +92,14 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  server?.kill();
-  if (data) await rm(data, { recursive: true, force: true });
+  // Wait for the server to stop: it writes its files until it has, and the
+  // data dir cannot be removed under it.
+  if (server && server.exitCode === null) {
+    const exited = new Promise((resolve) => server!.once('exit', resolve));
+    server.kill();
+    await exited;
+  }
+  if (data) await rm(data, { recursive: true, force: true, maxRetries: 5 });
 });
 
 describe.skipIf(!ready)('operator console', () => {

@@ -7,8 +7,9 @@
 // on the item. An estimation room is played too: the facilitator picks the
 // item from the backlog and reveals.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { request, type APIRequestContext, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { apiHas, axeViolations, baseURL, launch, newContext, overflowX, phone, signIn, uniqueEmail, waitFor } from './helpers';
+import { request, type Browser, type Page } from 'playwright-core';
+import { apiHas, axeViolations, launch, overflowX, phone, waitFor } from './helpers';
+import { addMember, ok, person as signedIn, space as makeSpace, type Item, type Person } from './people';
 
 const ready = await apiHas('post', '/api/v1/teams/{team}/rooms');
 
@@ -20,58 +21,14 @@ afterAll(async () => {
   await browser?.close();
 });
 
-interface Item {
-  id: string;
-  key: string;
-  title: string;
-  points?: number;
-}
-
-interface Person {
-  name: string;
-  email: string;
-  api: APIRequestContext;
-  ctx: BrowserContext;
-  page: Page;
-}
+const person = (name: string, viewport?: { width: number; height: number }) => signedIn(browser, name, viewport);
+const space = (owner: Person, titles: string[]) => makeSpace(owner, 'Refining Team', 'RE', titles);
 
 interface Round {
   voted: string[];
   my_vote?: string;
   votes?: { account_id: string; card: string }[];
   revealed: boolean;
-}
-
-async function ok<T = unknown>(res: Promise<{ status(): number; text(): Promise<string>; json(): Promise<unknown> }>, want = 200): Promise<T> {
-  const r = await res;
-  expect(r.status(), await r.text()).toBe(want);
-  return (r.status() === 204 ? undefined : await r.json()) as T;
-}
-
-async function person(name: string, viewport?: { width: number; height: number }): Promise<Person> {
-  const email = uniqueEmail(name.toLowerCase());
-  const ctx = await newContext(browser, viewport ? { viewport } : {});
-  const page = await ctx.newPage();
-  await signIn(page, email);
-  const api = await request.newContext({ baseURL, storageState: await ctx.storageState() });
-  await ok(api.patch('/api/v1/me', { data: { version: 1, display_name: name } }));
-  return { name, email, api, ctx, page };
-}
-
-let counter = 0;
-async function space(owner: Person, titles: string[]): Promise<{ slug: string; items: Item[] }> {
-  const slug = `ref-${Date.now().toString(36)}-${++counter}`;
-  await ok(owner.api.post('/api/v1/teams', { data: { name: 'Refining Team', slug, first_product: { name: 'Shop', key: 'RE' } } }), 201);
-  const items: Item[] = [];
-  for (const title of titles) items.push(await ok<Item>(owner.api.post(`/api/v1/teams/${slug}/products/RE/items`, { data: { kind: 'story', title } }), 201));
-  return { slug, items };
-}
-
-async function addMember(owner: Person, slug: string, who: Person): Promise<void> {
-  await ok(owner.api.post(`/api/v1/teams/${slug}/invitations`, { data: { email: who.email, role: 'member' } }), 201);
-  const list = await ok<{ invitations: { id: string; team_id: string; team_slug: string }[] }>(who.api.get('/api/v1/invitations'));
-  const inv = list.invitations.find((i) => i.team_slug === slug)!;
-  await ok(who.api.post('/api/v1/invitations/accept', { data: { team_id: inv.team_id, invitation_id: inv.id } }));
 }
 
 /** One voter's tile in the round, found by name. */

@@ -4,8 +4,9 @@
 // cast three votes each, read the results and agree on a solution with a
 // performer, which lands on the board's ceremonies lane in the next sprint.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { request, type APIRequestContext, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { apiHas, axeViolations, baseURL, launch, newContext, overflowX, phone, signIn, uniqueEmail } from './helpers';
+import { type Browser, type Page } from 'playwright-core';
+import { apiHas, axeViolations, launch, overflowX, phone } from './helpers';
+import { addMember, ok, person as signedIn } from './people';
 
 const ready = await apiHas('post', '/api/v1/teams/{team}/rooms');
 
@@ -17,37 +18,7 @@ afterAll(async () => {
   await browser?.close();
 });
 
-interface Person {
-  name: string;
-  email: string;
-  api: APIRequestContext;
-  ctx: BrowserContext;
-  page: Page;
-}
-
-async function ok<T = unknown>(res: Promise<{ status(): number; text(): Promise<string>; json(): Promise<unknown> }>, want = 200): Promise<T> {
-  const r = await res;
-  expect(r.status(), await r.text()).toBe(want);
-  return (r.status() === 204 ? undefined : await r.json()) as T;
-}
-
-/** person signs in through the app in a browser of their own and gets an API session from it to set things up. */
-async function person(name: string, viewport?: { width: number; height: number }): Promise<Person> {
-  const email = uniqueEmail(name.toLowerCase());
-  const ctx = await newContext(browser, viewport ? { viewport } : {});
-  const page = await ctx.newPage();
-  await signIn(page, email);
-  const api = await request.newContext({ baseURL, storageState: await ctx.storageState() });
-  await ok(api.patch('/api/v1/me', { data: { version: 1, display_name: name } }));
-  return { name, email, api, ctx, page };
-}
-
-async function addMember(owner: Person, slug: string, who: Person): Promise<void> {
-  await ok(owner.api.post(`/api/v1/teams/${slug}/invitations`, { data: { email: who.email, role: 'member' } }), 201);
-  const list = await ok<{ invitations: { id: string; team_id: string; team_slug: string }[] }>(who.api.get('/api/v1/invitations'));
-  const inv = list.invitations.find((i) => i.team_slug === slug)!;
-  await ok(who.api.post('/api/v1/invitations/accept', { data: { team_id: inv.team_id, invitation_id: inv.id } }));
-}
+const person = (name: string, viewport?: { width: number; height: number }) => signedIn(browser, name, viewport);
 
 const shots: string[] = [];
 /** shot saves the page: a desktop whole, a phone as its screen shows the step (the bars stay put). */
