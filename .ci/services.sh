@@ -18,9 +18,17 @@ wait_port() {
   echo "services: port $1 did not open ($2)" >&2; return 1
 }
 
+# stop ends the S3 server and mailpit started here, and waits until they
+# have exited, so that a start right after finds their ports free.
 stop() {
-  if [ -f "$STATE/s3.pid" ]; then kill "$(cat "$STATE/s3.pid")" 2>/dev/null || true; rm -f "$STATE/s3.pid"; fi
-  if [ -f "$STATE/mailpit.pid" ]; then kill "$(cat "$STATE/mailpit.pid")" 2>/dev/null || true; rm -f "$STATE/mailpit.pid"; fi
+  local f pid
+  for f in "$STATE/s3.pid" "$STATE/mailpit.pid"; do
+    [ -f "$f" ] || continue
+    pid=$(cat "$f")
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    rm -f "$f"
+  done
 }
 if [ "${1:-start}" = stop ]; then stop; exit 0; fi
 
