@@ -7,6 +7,8 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/pamateam/pama/internal/team"
 )
 
 // walProgress reads, from a WAL file's shared index, how many frames the log
@@ -42,6 +44,39 @@ func TestTeamLogIsCheckpointedInTheBackground(t *testing.T) {
 		}
 	}
 	path := s.teams.path(team)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		frames, done := walProgress(t, path)
+		if frames > 0 && done == frames {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the log still has %d of %d frames not checkpointed", frames-done, frames)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// platform.db checkpoints in the background too: no request that writes the
+// registry (creating a team space, signing in) pays for copying the log back.
+func TestPlatformLogIsCheckpointedInTheBackground(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(context.Background(), Options{DataDir: dir, TeamIdle: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	for i := range checkpointEvery * 20 {
+		err := s.inPlatform(ctx, "test.write", func(t *tx) error {
+			return insertRegistry(t, team.Team{ID: newID(), Slug: fmt.Sprintf("space-%d", i), Name: "Space",
+				State: team.StateActive, CreatedBy: "acct-1", CreatedAt: t.now, UpdatedAt: t.now, Version: 1})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := dir + "/platform.db"
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		frames, done := walProgress(t, path)

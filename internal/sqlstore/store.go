@@ -73,6 +73,9 @@ type Store struct {
 	log      *slog.Logger
 	platform *sql.DB // writes (SQLite: one connection)
 	reader   *sql.DB // reads (SQLite: a pool of read-only connections; PostgreSQL: same as platform)
+	// ckpt checkpoints platform.db in the background (SQLite), as team
+	// files are, so no request pays for a checkpoint.
+	ckpt *checkpointer
 	teams    *teamFiles
 	observe  func(op string, d time.Duration, err error)
 	onCommit func(teamID string, entries []activity.Entry)
@@ -128,6 +131,12 @@ func (s *Store) openSQLite(ctx context.Context, opts Options) error {
 		if err := migrateSQLite(ctx, s.platform, platformMigrations, s.log); err != nil {
 			return err
 		}
+	}
+	if _, err := s.platform.ExecContext(ctx, fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", backstopCheckpoint)); err != nil {
+		return fmt.Errorf("sqlstore: open %s: %w", path, err)
+	}
+	if s.ckpt, err = startCheckpointer(path, s.log); err != nil {
+		return err
 	}
 	idle := opts.TeamIdle
 	if idle <= 0 {
@@ -216,6 +225,10 @@ func (s *Store) Engine() Engine { return s.engine }
 func (s *Store) Close() error {
 	if s.teams != nil {
 		s.teams.close()
+	}
+	if s.ckpt != nil {
+		s.ckpt.stop()
+		s.ckpt = nil
 	}
 	var errs []error
 	if s.reader != nil && s.reader != s.platform {
@@ -390,6 +403,9 @@ func (s *Store) runTx(ctx context.Context, db *sql.DB, team string, fn func(*tx)
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("sqlstore: commit: %w", err)
+	}
+	if db == s.platform && s.ckpt != nil {
+		s.ckpt.wrote()
 	}
 	if len(t.entries) > 0 && s.onCommit != nil {
 		s.onCommit(team, t.entries)

@@ -453,6 +453,9 @@ type checkpointer struct {
 	kick   chan struct{}
 	done   chan struct{}
 	writes atomic.Int64
+
+	mu      sync.Mutex // kick is closed under it
+	stopped bool
 }
 
 func startCheckpointer(path string, log *slog.Logger) (*checkpointer, error) {
@@ -469,12 +472,18 @@ func startCheckpointer(path string, log *slog.Logger) (*checkpointer, error) {
 }
 
 // wrote counts one committed write and wakes the checkpointer now and then.
+// A write that commits while the store closes is fine: after stop it only
+// counts.
 func (c *checkpointer) wrote() {
 	if c.writes.Add(1)%checkpointEvery == 0 {
-		select {
-		case c.kick <- struct{}{}:
-		default:
+		c.mu.Lock()
+		if !c.stopped {
+			select {
+			case c.kick <- struct{}{}:
+			default:
+			}
 		}
+		c.mu.Unlock()
 	}
 }
 
@@ -488,7 +497,10 @@ func (c *checkpointer) loop() {
 }
 
 func (c *checkpointer) stop() {
+	c.mu.Lock()
+	c.stopped = true
 	close(c.kick)
+	c.mu.Unlock()
 	<-c.done
 	c.db.Close()
 }
