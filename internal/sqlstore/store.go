@@ -75,7 +75,7 @@ type Store struct {
 	reader   *sql.DB // reads (SQLite: a pool of read-only connections; PostgreSQL: same as platform)
 	// ckpt checkpoints platform.db in the background (SQLite), as team
 	// files are, so no request pays for a checkpoint.
-	ckpt *checkpointer
+	ckpt     *checkpointer
 	teams    *teamFiles
 	observe  func(op string, d time.Duration, err error)
 	onCommit func(teamID string, entries []activity.Entry)
