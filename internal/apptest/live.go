@@ -1,6 +1,7 @@
 package apptest
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -21,6 +22,7 @@ type Live struct {
 	c      *centrifugeclient.Client
 	mu     sync.Mutex
 	events map[string][]any
+	unsub  map[string]uint32 // the last unsubscribe code per channel
 }
 
 // Live connects who's real-time connection and waits until it is up.
@@ -53,7 +55,7 @@ func (e *Env) Live(t testing.TB, who *Client) *Live {
 	case <-time.After(15 * time.Second):
 		t.Fatalf("apptest: %s did not connect", who.Account.Email)
 	}
-	return &Live{t: t, c: c, events: map[string][]any{}}
+	return &Live{t: t, c: c, events: map[string][]any{}, unsub: map[string]uint32{}}
 }
 
 // Subscribe subscribes to ch and reports whether the server accepted.
@@ -70,7 +72,10 @@ func (l *Live) Subscribe(ch string) bool {
 		default:
 		}
 	})
-	s.OnUnsubscribed(func(centrifugeclient.UnsubscribedEvent) {
+	s.OnUnsubscribed(func(e centrifugeclient.UnsubscribedEvent) {
+		l.mu.Lock()
+		l.unsub[ch] = e.Code
+		l.mu.Unlock()
 		select {
 		case res <- false:
 		default:
@@ -118,6 +123,22 @@ func (l *Live) Raw(ch string) []any {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return append([]any(nil), l.events[ch]...)
+}
+
+// UnsubscribedWith returns the code the server last unsubscribed ch with
+// (0: never).
+func (l *Live) UnsubscribedWith(ch string) uint32 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.unsub[ch]
+}
+
+// Publish sends data into ch, as the web app sends drafts and signals.
+func (l *Live) Publish(ch string, data []byte) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err := l.c.Publish(ctx, ch, data)
+	return err
 }
 
 // Drop closes the connection, as a phone losing its network does.

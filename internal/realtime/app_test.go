@@ -1,12 +1,10 @@
 package realtime_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -155,103 +153,9 @@ func TestConnectWithSessionCookieOrToken(t *testing.T) {
 	}
 }
 
-// rtClient is a signed-in browser's real-time connection, recording what its
-// subscriptions receive.
-type rtClient struct {
-	t      *testing.T
-	c      *centrifugeclient.Client
-	mu     sync.Mutex
-	events map[string][]any
-	unsub  map[string]uint32
-}
-
-func browser(t *testing.T, env *apptest.Env, who *apptest.Client) *rtClient {
-	t.Helper()
-	base, _ := url.Parse(env.URL)
-	var cookie []string
-	for _, ck := range who.HTTP.Jar.Cookies(base) {
-		cookie = append(cookie, ck.Name+"="+ck.Value)
-	}
-	o := connect(t, env, centrifugeclient.Config{Header: http.Header{"Cookie": {strings.Join(cookie, "; ")}}})
-	if !o.connected {
-		t.Fatalf("%s could not connect: %d", who.Account.Email, o.disconnect)
-	}
-	return &rtClient{t: t, c: o.client, events: map[string][]any{}, unsub: map[string]uint32{}}
-}
-
-// sub subscribes and reports whether the server accepted.
-func (r *rtClient) sub(ch string) bool {
-	r.t.Helper()
-	s, err := r.c.NewSubscription(ch, centrifugeclient.SubscriptionConfig{Recoverable: true})
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	res := make(chan bool, 1)
-	s.OnSubscribed(func(centrifugeclient.SubscribedEvent) {
-		select {
-		case res <- true:
-		default:
-		}
-	})
-	s.OnUnsubscribed(func(e centrifugeclient.UnsubscribedEvent) {
-		r.mu.Lock()
-		r.unsub[ch] = e.Code
-		r.mu.Unlock()
-		select {
-		case res <- false:
-		default:
-		}
-	})
-	s.OnPublication(func(e centrifugeclient.PublicationEvent) {
-		ev, err := wire.Decode(e.Data)
-		if err != nil {
-			r.t.Errorf("undecodable publication on %s: %v", ch, err)
-			return
-		}
-		r.mu.Lock()
-		r.events[ch] = append(r.events[ch], ev)
-		r.mu.Unlock()
-	})
-	if err := s.Subscribe(); err != nil {
-		r.t.Fatal(err)
-	}
-	select {
-	case ok := <-res:
-		return ok
-	case <-time.After(10 * time.Second):
-		r.t.Fatalf("no answer subscribing to %s", ch)
-		return false
-	}
-}
-
-// entity returns the entity events on ch about entityType/id.
-func (r *rtClient) entity(ch, entityType, id string) []wire.EntityEvent {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []wire.EntityEvent
-	for _, ev := range r.events[ch] {
-		if e, ok := ev.(*wire.EntityEvent); ok && e.Entry.EntityType == entityType && e.Entry.EntityID == id {
-			out = append(out, *e)
-		}
-	}
-	return out
-}
-
-func (r *rtClient) unsubscribedWith(ch string) uint32 {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.unsub[ch]
-}
-
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(45 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	apptest.Eventually(t, what, cond)
 }
 
 // makeTeam has owner create a team with a first product and bring in members
@@ -308,11 +212,11 @@ func TestEditsThroughTheAPIReachMembersAndRemovalCutsThemOff(t *testing.T) {
 			teamID, productID := makeTeam(t, env, ann, "blue-whales", bob)
 			backlog := wire.Backlog(teamID, productID)
 
-			bobRT, eveRT := browser(t, env, bob), browser(t, env, eve)
-			if !bobRT.sub(wire.Team(teamID)) || !bobRT.sub(backlog) {
+			bobRT, eveRT := env.Live(t, bob), env.Live(t, eve)
+			if !bobRT.Subscribe(wire.Team(teamID)) || !bobRT.Subscribe(backlog) {
 				t.Fatal("a member could not subscribe to the team's channels")
 			}
-			if eveRT.sub(wire.Team(teamID)) || eveRT.sub(backlog) {
+			if eveRT.Subscribe(wire.Team(teamID)) || eveRT.Subscribe(backlog) {
 				t.Error("a non-member subscribed to the team's channels")
 			}
 
@@ -329,8 +233,8 @@ func TestEditsThroughTheAPIReachMembersAndRemovalCutsThemOff(t *testing.T) {
 			if !strings.Contains(string(p.Current), "Ann's words") || p.Version != 2 {
 				t.Errorf("the loser's conflict = version %d, current %s; want version 2 with ann's text", p.Version, p.Current)
 			}
-			waitFor(t, "the winning commit on the backlog channel", func() bool { return len(bobRT.entity(backlog, "product", productID)) == 1 })
-			e := bobRT.entity(backlog, "product", productID)[0].Entry
+			waitFor(t, "the winning commit on the backlog channel", func() bool { return len(bobRT.Entities(backlog, "product", productID)) == 1 })
+			e := bobRT.Entities(backlog, "product", productID)[0].Entry
 			if e.Version != 2 || e.ActorID != ann.Account.ID {
 				t.Errorf("entry = version %d by %s, want version 2 by ann", e.Version, e.ActorID)
 			}
@@ -343,17 +247,17 @@ func TestEditsThroughTheAPIReachMembersAndRemovalCutsThemOff(t *testing.T) {
 			if !sawText {
 				t.Errorf("entry changes %+v do not carry the new description", e.Changes)
 			}
-			if got := bobRT.entity(wire.Team(teamID), "product", productID); len(got) != 1 {
-				waitFor(t, "the commit on the team channel", func() bool { return len(bobRT.entity(wire.Team(teamID), "product", productID)) == 1 })
+			if got := bobRT.Entities(wire.Team(teamID), "product", productID); len(got) != 1 {
+				waitFor(t, "the commit on the team channel", func() bool { return len(bobRT.Entities(wire.Team(teamID), "product", productID)) == 1 })
 			}
 
 			// Ann removes bob: he is cut off at once and cannot come back.
 			if r := ann.Do(t, "DELETE", "/api/v1/teams/"+teamID+"/members/"+bob.Account.ID, nil); r.Status >= 300 {
 				t.Fatalf("remove bob: %d %s", r.Status, r.Body)
 			}
-			waitFor(t, "bob cut off the team channel", func() bool { return bobRT.unsubscribedWith(wire.Team(teamID)) == wire.UnsubscribeRevoked })
-			waitFor(t, "bob cut off the backlog channel", func() bool { return bobRT.unsubscribedWith(backlog) == wire.UnsubscribeRevoked })
-			if bobRT.sub(wire.Item(teamID, "any-item")) {
+			waitFor(t, "bob cut off the team channel", func() bool { return bobRT.UnsubscribedWith(wire.Team(teamID)) == wire.UnsubscribeRevoked })
+			waitFor(t, "bob cut off the backlog channel", func() bool { return bobRT.UnsubscribedWith(backlog) == wire.UnsubscribeRevoked })
+			if bobRT.Subscribe(wire.Item(teamID, "any-item")) {
 				t.Error("bob subscribed to the team again after his removal")
 			}
 		})
@@ -374,24 +278,20 @@ func TestCoEditingAnItemThroughTheRealApp(t *testing.T) {
 	}
 	r.JSON(t, &item)
 	itemCh, backlog := wire.Item(teamID, item.ID), wire.Backlog(teamID, productID)
-	annRT, bobRT := browser(t, env, ann), browser(t, env, bob)
-	for _, rt := range []*rtClient{annRT, bobRT} {
-		if !rt.sub(itemCh) || !rt.sub(backlog) {
+	annRT, bobRT := env.Live(t, ann), env.Live(t, bob)
+	for _, rt := range []*apptest.Live{annRT, bobRT} {
+		if !rt.Subscribe(itemCh) || !rt.Subscribe(backlog) {
 			t.Fatal("a member could not subscribe to the item and its backlog")
 		}
 	}
 
 	// Bob types; ann sees his text and that he holds the field.
 	data, _ := json.Marshal(wire.DraftMessage{Type: wire.TypeDraft, Field: "description", Text: "Bob is typ", BaseVersion: item.Version})
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if _, err := bobRT.c.Publish(ctx, itemCh, data); err != nil {
+	if err := bobRT.Publish(itemCh, data); err != nil {
 		t.Fatalf("bob's draft: %v", err)
 	}
 	waitFor(t, "ann sees bob's draft", func() bool {
-		annRT.mu.Lock()
-		defer annRT.mu.Unlock()
-		for _, ev := range annRT.events[itemCh] {
+		for _, ev := range annRT.Raw(itemCh) {
 			if d, ok := ev.(*wire.DraftEvent); ok && d.By == bob.Account.ID && d.Text == "Bob is typ" {
 				return true
 			}
@@ -412,7 +312,7 @@ func TestCoEditingAnItemThroughTheRealApp(t *testing.T) {
 	}
 	for _, ch := range []string{itemCh, backlog} {
 		waitFor(t, "the winning commit on "+ch, func() bool {
-			for _, e := range annRT.entity(ch, "item", item.ID) {
+			for _, e := range annRT.Entities(ch, "item", item.ID) {
 				if e.Entry.Version == item.Version+1 {
 					return true
 				}

@@ -19,8 +19,8 @@ func TestHealthRoundTripAndConnectionCount(t *testing.T) {
 	if n := hub.Connections(teamID); n != 0 {
 		t.Errorf("Connections with nobody connected = %d", n)
 	}
-	rc := browser(t, env, owner)
-	if !rc.sub(wire.Team(teamID)) {
+	rc := env.Live(t, owner)
+	if !rc.Subscribe(wire.Team(teamID)) {
 		t.Fatal("owner could not subscribe to the team channel")
 	}
 	waitFor(t, "one connection counted", func() bool { return hub.Connections(teamID) == 1 })
