@@ -148,11 +148,9 @@ func (s *Server) ceremonyRoutes() {
 		if err != nil {
 			return nil, err
 		}
-		item := b.ItemID
-		if item != "" {
-			if item, err = s.itemID(ctx, item); err != nil {
-				return nil, err
-			}
+		item, err := s.optionalItem(ctx, b.ItemID)
+		if err != nil {
+			return nil, err
 		}
 		v, err := s.deps.Ceremonies.Create(ctx, teamAccess(ctx), ceremony.Start{
 			Kind: ceremony.Kind(b.Kind), Title: b.Title, ProductID: pid, SprintID: b.SprintID, ItemID: item,
@@ -183,12 +181,9 @@ func (s *Server) ceremonyRoutes() {
 		Description: "Join, vote, write a note, move to the next step… The action types of each kind are in docs/ceremonies.md. Returns the room as you see it afterwards; everyone else's clients get a room event and fetch it again.",
 	}, func(ctx context.Context, in *actRequest) (*roomResponse, error) {
 		a := in.Body
-		if a.ItemID != "" && len(a.ItemID) != 36 {
-			id, err := s.itemID(ctx, a.ItemID)
-			if err != nil {
-				return nil, err
-			}
-			a.ItemID = id
+		var err error
+		if a.ItemID, err = s.optionalItem(ctx, a.ItemID); err != nil {
+			return nil, err
 		}
 		v, err := s.deps.Ceremonies.Act(ctx, teamAccess(ctx), in.Room, a)
 		if err != nil {
@@ -259,12 +254,9 @@ func (s *Server) ceremonyRoutes() {
 		OperationID: "set-estimation-reference", Method: http.MethodPut, Path: "/api/v1/teams/{team}/estimation-reference",
 		Summary: "Agree the team's reference item for one point", Tags: tags,
 	}, func(ctx context.Context, in *setReferenceRequest) (*referenceResponse, error) {
-		id := in.Body.ItemID
-		if id != "" {
-			var err error
-			if id, err = s.itemID(ctx, id); err != nil {
-				return nil, err
-			}
+		id, err := s.optionalItem(ctx, in.Body.ItemID)
+		if err != nil {
+			return nil, err
 		}
 		r, err := s.deps.Ceremonies.SetReference(ctx, teamAccess(ctx), id)
 		if err != nil {
@@ -272,6 +264,14 @@ func (s *Server) ceremonyRoutes() {
 		}
 		return &referenceResponse{Body: r}, nil
 	})
+}
+
+// optionalItem resolves an item reference (id or key); "" stays "".
+func (s *Server) optionalItem(ctx context.Context, ref string) (string, error) {
+	if ref == "" {
+		return "", nil
+	}
+	return s.itemID(ctx, ref)
 }
 
 // optionalProduct resolves a product reference; "" stays "".
