@@ -9,8 +9,6 @@ import (
 	"sync"
 	"time"
 
-	centrifugeclient "github.com/centrifugal/centrifuge-go"
-
 	"github.com/pamateam/pama/internal/realtime/wire"
 )
 
@@ -157,30 +155,16 @@ func (tm *team) reopen(ctx context.Context, scenario string) bool {
 	}
 	tm.rooms.Store(ts.roomID, tm.gen.Add(1))
 	tm.room = wire.Room(ts.id, ts.roomID)
-	ch := tm.room
 	for _, m := range tm.members {
-		s, err := m.client.NewSubscription(tm.room, centrifugeclient.SubscriptionConfig{Recoverable: true, JoinLeave: true})
-		if err != nil {
-			tm.tr.fail("subscribe to the next room: %v", err)
-			return false
-		}
-		s.OnPublication(func(e centrifugeclient.PublicationEvent) { tm.received(m, ch, e.Data) })
-		if err := s.Subscribe(); err != nil {
-			tm.tr.fail("subscribe to the next room: %v", err)
-			return false
-		}
-		if !waitUntil(ctx, func() bool { return s.State() == centrifugeclient.SubStateSubscribed }) {
+		if err := m.rt.subscribe(ctx, tm.room, true); err != nil {
 			if ctx.Err() == nil {
-				tm.tr.fail("subscribing to the next room timed out")
+				tm.tr.fail("subscribe to the next room: %v", err)
 			}
 			return false
 		}
-		if prev, ok := m.subs[old]; ok {
-			prev.Unsubscribe()
-			m.client.RemoveSubscription(prev)
-			delete(m.subs, old)
+		if err := m.rt.unsubscribe(ctx, old); err != nil && ctx.Err() == nil {
+			tm.tr.fail("leave the last room: %v", err)
 		}
-		m.subs[tm.room] = s
 	}
 	return true
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -14,8 +13,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	centrifugeclient "github.com/centrifugal/centrifuge-go"
 
 	"github.com/pamateam/pama/internal/realtime/wire"
 )
@@ -181,8 +178,7 @@ func (t *tracker) lost() (expected, lost int64) {
 // member is one simulated person: a REST client and a real-time connection.
 type member struct {
 	api    *api
-	client *centrifugeclient.Client
-	subs   map[string]*centrifugeclient.Subscription
+	rt     *rtClient
 	closed atomic.Bool
 	// lastSignal is the highest signal id this member received. Signals
 	// arrive in order, so having one means having all the room sent before.
@@ -235,64 +231,29 @@ func (tm *team) connect(o options) error {
 	}
 	chans := []string{wire.Team(ts.id), wire.Backlog(ts.id, ts.product), tm.item, tm.room}
 	for _, a := range ts.members {
-		m := &member{api: a, subs: map[string]*centrifugeclient.Subscription{}}
+		m := &member{api: a}
 		data, _ := json.Marshal(wire.ConnectData{Device: "load"})
-		newClient := centrifugeclient.NewProtobufClient
-		if o.protocol == "json" {
-			newClient = centrifugeclient.NewJsonClient
-		}
-		m.client = newClient(wsURL(o.url), centrifugeclient.Config{
-			Header:            http.Header{"Cookie": {a.cookieHeader()}},
-			Data:              data,
-			MinReconnectDelay: 200 * time.Millisecond,
-			MaxReconnectDelay: 5 * time.Second,
-			ReadTimeout:       10 * time.Second,
-			WriteTimeout:      10 * time.Second,
-			HandshakeTimeout:  30 * time.Second,
-		})
-		m.client.OnDisconnected(func(e centrifugeclient.DisconnectedEvent) {
-			if !m.closed.Load() {
-				tm.tr.fail("disconnected: %d %s", e.Code, e.Reason)
-			}
-		})
-		m.client.OnError(func(e centrifugeclient.ErrorEvent) {
-			if !m.closed.Load() {
-				tm.tr.fail("client error: %v", e.Error)
-			}
-		})
-		subscribed := make(chan error, len(chans))
-		for _, ch := range chans {
-			s, err := m.client.NewSubscription(ch, centrifugeclient.SubscriptionConfig{Recoverable: true, JoinLeave: ch == tm.room})
-			if err != nil {
-				return err
-			}
-			var once sync.Once
-			s.OnSubscribed(func(centrifugeclient.SubscribedEvent) { once.Do(func() { subscribed <- nil }) })
-			s.OnUnsubscribed(func(e centrifugeclient.UnsubscribedEvent) {
-				if e.Code != 0 && !m.closed.Load() {
-					tm.tr.fail("unsubscribed from %s: %d %s", ch, e.Code, e.Reason)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		rt, err := dialRealtime(ctx, wsURL(o.url), http.Header{"Cookie": {a.cookieHeader()}}, o.protocol == "json", data,
+			func(ch string, data []byte) { tm.received(m, ch, data) },
+			func(err error) {
+				if !m.closed.Load() {
+					tm.tr.fail("%v", err)
 				}
-				once.Do(func() { subscribed <- fmt.Errorf("subscribe %s: %d %s", ch, e.Code, e.Reason) })
 			})
-			s.OnPublication(func(e centrifugeclient.PublicationEvent) { tm.received(m, ch, e.Data) })
-			m.subs[ch] = s
-			if err := s.Subscribe(); err != nil {
-				return err
-			}
-		}
-		if err := m.client.Connect(); err != nil {
+		if err != nil {
+			cancel()
 			return err
 		}
-		for range chans {
-			select {
-			case err := <-subscribed:
-				if err != nil {
-					return err
-				}
-			case <-time.After(30 * time.Second):
-				return errors.New("subscribing timed out")
+		m.rt = rt
+		for _, ch := range chans {
+			if err := rt.subscribe(ctx, ch, ch == tm.room); err != nil {
+				cancel()
+				rt.close()
+				return fmt.Errorf("subscribe %s: %w", ch, err)
 			}
 		}
+		cancel()
 		tm.members = append(tm.members, m)
 	}
 	return nil
@@ -485,17 +446,14 @@ func (tm *team) run(ctx context.Context) {
 			if !waitUntil(ctx, func() bool { return leaver.lastSignal.Load() >= reveal }) && ctx.Err() == nil {
 				tm.tr.fail("round %d: the reveal did not reach a member in time", round)
 			}
-			if err := leaver.subs[tm.room].Unsubscribe(); err != nil {
+			if err := leaver.rt.unsubscribe(ctx, tm.room); err != nil && ctx.Err() == nil {
 				tm.tr.fail("leave room: %v", err)
 			}
 			if !sleepUntil(ctx, start.Add(rejoinAt)) {
 				return
 			}
-			if err := leaver.subs[tm.room].Subscribe(); err != nil {
+			if err := leaver.rt.subscribe(ctx, tm.room, true); err != nil && ctx.Err() == nil {
 				tm.tr.fail("rejoin room: %v", err)
-			}
-			if !waitUntil(ctx, func() bool { return leaver.subs[tm.room].State() == centrifugeclient.SubStateSubscribed }) && ctx.Err() == nil {
-				tm.tr.fail("round %d: a member could not rejoin the room in time", round)
 			}
 			select {
 			case <-t.C:
@@ -538,8 +496,7 @@ func (tm *team) publish(ctx context.Context, m *member, ch string, v any) error 
 	}
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	_, err = m.client.Publish(pctx, ch, data)
-	return err
+	return m.rt.publish(pctx, ch, data)
 }
 
 // signal sends a room signal and returns its id (0 if not sent).
@@ -604,6 +561,8 @@ func (tm *team) commit(ctx context.Context, m *member, mu *sync.Mutex, text *str
 func (tm *team) close() {
 	for _, m := range tm.members {
 		m.closed.Store(true)
-		m.client.Close()
+		if m.rt != nil {
+			m.rt.close()
+		}
 	}
 }
