@@ -315,7 +315,7 @@ func (dailyRules) Act(ctx context.Context, env *Env, snap Room, a Action) (Apply
 			title = string([]rune(title)[:backlog.MaxTitle-1]) + "…"
 		}
 		title = strings.Join(strings.Fields(title), " ")
-		it, err := env.Items.CreateItem(ctx, env.Team(), backlog.NewItem{
+		it, err := env.CreateItem(ctx, backlog.NewItem{
 			ProductID: snap.ProductID, Kind: backlog.KindTask, Title: title, Description: b.Text,
 			SprintID: st.SprintID, Priority: backlog.PriorityHigh,
 			Origin: &backlog.Origin{Ceremony: backlog.CeremonyDaily, SessionID: snap.ID},

@@ -232,7 +232,7 @@ func (refinementRules) Act(ctx context.Context, env *Env, snap Room, a Action) (
 		if parent.Kind != backlog.KindStory && parent.Kind != backlog.KindTask && parent.Kind != backlog.KindBug {
 			return nil, ErrNoSubtasks
 		}
-		sub, err := env.Items.CreateItem(ctx, env.Team(), backlog.NewItem{ProductID: parent.ProductID, Kind: backlog.KindSubtask,
+		sub, err := env.CreateItem(ctx, backlog.NewItem{ProductID: parent.ProductID, Kind: backlog.KindSubtask,
 			ParentID: parent.ID, Title: title, Origin: &backlog.Origin{Ceremony: backlog.CeremonyRefinement, SessionID: snap.ID}})
 		if err != nil {
 			return nil, err

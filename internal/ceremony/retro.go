@@ -530,7 +530,7 @@ func solution(ctx context.Context, env *Env, snap Room, a Action) (Apply, error)
 	if err != nil {
 		return nil, err
 	}
-	it, err := env.Items.CreateItem(ctx, env.Team(), backlog.NewItem{
+	it, err := env.CreateItem(ctx, backlog.NewItem{
 		ProductID: snap.ProductID, Kind: backlog.KindTask, Title: text,
 		Description: "Agreed in the retrospective “" + snap.Title + "” to solve: " + problem,
 		Assignees:   []string{a.AccountID}, SprintID: sprintID,

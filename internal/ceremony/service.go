@@ -116,6 +116,7 @@ type View struct {
 type Items interface {
 	Item(ctx context.Context, team, ref string) (backlog.Item, error)
 	CreateItem(ctx context.Context, team string, n backlog.NewItem) (backlog.Item, error)
+	DeleteItem(ctx context.Context, team, id string, version int64) error
 	UpdateItem(ctx context.Context, team, id string, version int64, p backlog.Patch) (backlog.Item, error)
 	Search(ctx context.Context, team string, q backlog.Query) (backlog.Page, error)
 	Statuses(ctx context.Context, team string) ([]backlog.Status, error)
@@ -151,6 +152,31 @@ type Env struct {
 	Sprints Sprints
 	Teams   Teams
 	svc     *Service
+	// made are the items this request created before changing the room;
+	// they are deleted again when the room does not take the change.
+	made []backlog.Item
+}
+
+// CreateItem creates an item for the room's change. Rules create items
+// before the room's transaction (another service's); when that transaction
+// then fails — someone else made the blocker an item first, the room
+// finished meanwhile — Act deletes the item again, so no orphan remains.
+func (e *Env) CreateItem(ctx context.Context, n backlog.NewItem) (backlog.Item, error) {
+	it, err := e.Items.CreateItem(ctx, e.Team(), n)
+	if err == nil {
+		e.made = append(e.made, it)
+	}
+	return it, err
+}
+
+// undo deletes the items made for a change the room did not take.
+func (e *Env) undo(ctx context.Context) {
+	for _, it := range e.made {
+		if err := e.Items.DeleteItem(context.WithoutCancel(ctx), e.Team(), it.ID, it.Version); err != nil {
+			e.svc.log.Warn("ceremony: delete the item of a change the room did not take", "team", e.Team(), "item", it.ID, "err", err)
+		}
+	}
+	e.made = nil
 }
 
 // Team is the id of the room's team.
@@ -470,6 +496,9 @@ func (s *Service) Act(ctx context.Context, acc team.Access, id string, a Action)
 		}
 		return c, err
 	})
+	if err != nil {
+		env.undo(ctx)
+	}
 	if errors.Is(err, errUnchanged) {
 		r, err = s.store.Room(ctx, acc.Team.ID, id)
 	}
