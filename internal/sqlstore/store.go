@@ -167,10 +167,7 @@ func openSQLiteFile(path string, create bool) (w, r *sql.DB, err error) {
 	base := "file:" + path + "?mode=" + mode +
 		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)" +
 		"&_pragma=foreign_keys(ON)&_pragma=cache_size(-2000)&_time_format=sqlite"
-	w, err = sql.Open("sqlite", base+"&_txlock=immediate")
-	if err != nil {
-		return nil, nil, fmt.Errorf("sqlstore: open %s: %w", path, err)
-	}
+	w = openSQLite(base + "&_txlock=immediate")
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxIdleTime(0)
@@ -178,11 +175,7 @@ func openSQLiteFile(path string, create bool) (w, r *sql.DB, err error) {
 		w.Close()
 		return nil, nil, fmt.Errorf("sqlstore: open %s: %w", path, err)
 	}
-	r, err = sql.Open("sqlite", strings.Replace(base, "mode="+mode, "mode=ro", 1)+"&_pragma=query_only(1)")
-	if err != nil {
-		w.Close()
-		return nil, nil, fmt.Errorf("sqlstore: open %s for reading: %w", path, err)
-	}
+	r = openSQLite(strings.Replace(base, "mode="+mode, "mode=ro", 1) + "&_pragma=query_only(1)")
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(2)
 	r.SetConnMaxIdleTime(time.Minute)

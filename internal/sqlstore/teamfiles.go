@@ -459,10 +459,7 @@ type checkpointer struct {
 }
 
 func startCheckpointer(path string, log *slog.Logger) (*checkpointer, error) {
-	db, err := sql.Open("sqlite", "file:"+path+"?mode=rw&_pragma=busy_timeout(10000)&_time_format=sqlite")
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: open %s for checkpoints: %w", path, err)
-	}
+	db := openSQLite("file:" + path + "?mode=rw&_pragma=busy_timeout(10000)&_time_format=sqlite")
 	db.SetMaxOpenConns(1)
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxIdleTime(0)
