@@ -4,7 +4,8 @@
 // sessions, tokens, the team-space registry) and one file per team space under
 // teams/. A team file is opened when first used, migrated when opened, closed
 // when idle, and has exactly one writer connection, so different teams never
-// share a write lock and a stopped space costs nothing.
+// share a write lock and a stopped space costs nothing. Every SQLite
+// connection keeps the statements it compiled (stmtcache.go).
 //
 // With PostgreSQL everything lives in one database and every team row carries
 // team_id. Team transactions switch to the role pama_team and set
