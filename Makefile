@@ -20,7 +20,7 @@ test: ## Unit and component tests (SQLite; PostgreSQL too when PAMA_TEST_POSTGRE
 	$(GO) vet $(PKGS)
 	$(GO) test -count=1 $(PKGS)
 
-test-integration: ## The whole suite against real PostgreSQL (and Redis, NATS, S3): missing services fail
+test-integration: ## The whole suite against real PostgreSQL (and Redis, S3): missing services fail
 	@test -n "$$PAMA_TEST_POSTGRES_URL" || { echo "PAMA_TEST_POSTGRES_URL is not set (see docs/development.md)"; exit 1; }
 	PAMA_TEST_REQUIRE_SERVICES=1 $(GO) test -count=1 -p 1 $(PKGS)
 
