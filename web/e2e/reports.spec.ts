@@ -122,6 +122,15 @@ describe.skipIf(!ready)('reports', () => {
     const items = await tableOf(page, 'Velocity');
     expect(items).toEqual([['Sprint One', '2', '1']]);
 
+    // The choices live in the address: after a reload the sprint, the unit and the range are still chosen.
+    await page.getByLabel('Days', { exact: true }).selectOption({ label: 'Last 90 days' });
+    await page.waitForURL(/days=90/);
+    await page.reload();
+    await page.getByRole('figure', { name: 'Sprint burndown: Sprint One' }).waitFor();
+    expect(await page.getByRole('radio', { name: 'Items' }).isChecked()).toBe(true);
+    expect(await page.getByLabel('Days', { exact: true }).inputValue()).toBe('90');
+    expect(await tableOf(page, 'Velocity')).toEqual([['Sprint One', '2', '1']]);
+
     // The charts over days: flow, cycle time (one item), retrospective actions (one created).
     await page.getByRole('figure', { name: 'Cumulative flow' }).locator('svg[role="img"]').waitFor();
     const cycle = page.getByRole('figure', { name: 'Cycle time' });

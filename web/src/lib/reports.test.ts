@@ -2,6 +2,8 @@ import { describe, expect, it, vi } from 'vitest';
 import {
   burnLines,
   burnableSprints,
+  choiceFromQuery,
+  choiceToQuery,
   cycleDots,
   dayIn,
   daysBetween,
@@ -252,5 +254,31 @@ describe('debounce', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe('the screen’s choice in the address', () => {
+  const q = (s: string) => new URLSearchParams(s);
+
+  it('reads the defaults from an address without choices', () => {
+    expect(choiceFromQuery(q('product=PR'))).toEqual({ unit: 'points', sprint: '', days: 30, from: '', to: '' });
+  });
+
+  it('reads a unit, a sprint and a preset, and ignores what it does not know', () => {
+    expect(choiceFromQuery(q('unit=items&sprint=s7&days=90'))).toEqual({ unit: 'items', sprint: 's7', days: 90, from: '', to: '' });
+    expect(choiceFromQuery(q('unit=bananas&days=17'))).toEqual({ unit: 'points', sprint: '', days: 30, from: '', to: '' });
+  });
+
+  it('reads chosen dates, keeping only real days', () => {
+    expect(choiceFromQuery(q('days=custom&from=2026-01-05&to=2026-02-01'))).toMatchObject({ days: 'custom', from: '2026-01-05', to: '2026-02-01' });
+    expect(choiceFromQuery(q('days=custom&from=yesterday&to=2026-02-01'))).toMatchObject({ days: 'custom', from: '', to: '2026-02-01' });
+  });
+
+  it('writes only what differs from the default and keeps the rest of the address', () => {
+    const base = q('product=PR&unit=items&days=14');
+    expect(choiceToQuery({ unit: 'points', sprint: '', days: 30, from: '', to: '' }, base).toString()).toBe('product=PR');
+    const custom = choiceToQuery({ unit: 'items', sprint: 's2', days: 'custom', from: '2026-01-05', to: '2026-02-01' }, base);
+    expect(custom.get('product')).toBe('PR');
+    expect(choiceFromQuery(custom)).toEqual({ unit: 'items', sprint: 's2', days: 'custom', from: '2026-01-05', to: '2026-02-01' });
   });
 });

@@ -108,6 +108,49 @@ export function rangeEnding(now: Date, timeZone: string, days: number): { from: 
   return { from: addDays(to, -(Math.max(1, days) - 1)), to };
 }
 
+/** The ranges of days the reports screen offers, in days; 30 unless the address says otherwise. */
+export const rangePresets = [14, 30, 90, 180] as const;
+
+/** What the reports screen shows, kept in its address so links, reloads and the back button keep it. */
+export interface ReportChoice {
+  unit: Unit;
+  /** The sprint of the burndown; "" for the screen's default. */
+  sprint: string;
+  /** The last n days, or chosen dates (from, to: YYYY-MM-DD, either may be empty while being typed). */
+  days: number | 'custom';
+  from: string;
+  to: string;
+}
+
+const isDay = (s: string | null): s is string => !!s && /^\d{4}-\d{2}-\d{2}$/.test(s);
+
+/** choiceFromQuery reads the screen's choice from the address; anything unknown gives the default. */
+export function choiceFromQuery(q: URLSearchParams): ReportChoice {
+  const unit: Unit = q.get('unit') === 'items' ? 'items' : 'points';
+  const sprint = q.get('sprint') ?? '';
+  if (q.get('days') === 'custom') {
+    const from = q.get('from');
+    const to = q.get('to');
+    return { unit, sprint, days: 'custom', from: isDay(from) ? from : '', to: isDay(to) ? to : '' };
+  }
+  const n = Number(q.get('days'));
+  return { unit, sprint, days: (rangePresets as readonly number[]).includes(n) ? n : 30, from: '', to: '' };
+}
+
+/** choiceToQuery writes c into a copy of base, leaving out what is the default. */
+export function choiceToQuery(c: ReportChoice, base: URLSearchParams): URLSearchParams {
+  const q = new URLSearchParams(base);
+  for (const k of ['unit', 'sprint', 'days', 'from', 'to']) q.delete(k);
+  if (c.unit !== 'points') q.set('unit', c.unit);
+  if (c.sprint) q.set('sprint', c.sprint);
+  if (c.days === 'custom') {
+    q.set('days', 'custom');
+    if (c.from) q.set('from', c.from);
+    if (c.to) q.set('to', c.to);
+  } else if (c.days !== 30) q.set('days', String(c.days));
+  return q;
+}
+
 /** daysBetween counts the days of a range, both ends included (0 for a bad range). */
 export function daysBetween(from: string, to: string): number {
   const a = Date.parse(`${from}T00:00:00Z`);
