@@ -119,6 +119,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		return nil, err
 	}
 	a.Store = store
+	for name, db := range store.Pools() {
+		a.Registry.MustRegister(collectors.NewDBStatsCollector(db, name))
+	}
 
 	mailer, err := newMailer(cfg, log.With("component", "mail"))
 	if err != nil {

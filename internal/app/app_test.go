@@ -115,6 +115,8 @@ func TestHealthReadinessAndMetrics(t *testing.T) {
 		`pama_store_duration_seconds_count{op="identity.session",outcome="ok"}`,
 		`pama_team_dbs_open`,
 		`go_goroutines`,
+		`go_sql_wait_count_total{db_name="platform"}`,
+		`go_sql_in_use_connections{db_name="platform_read"}`,
 	} {
 		if !strings.Contains(m, want) {
 			t.Errorf("/metrics lacks %s", want)

@@ -87,6 +87,17 @@ type Store struct {
 	createHook func(step string) error // tests: fail team creation at a step (team.go)
 }
 
+// Pools returns the store's connection pools by name, for their statistics
+// (connections open and in use, waits for a free one): with SQLite the
+// platform database's writer and readers (team files come and go), with
+// PostgreSQL the one pool everything uses.
+func (s *Store) Pools() map[string]*sql.DB {
+	if s.engine == Postgres {
+		return map[string]*sql.DB{"postgres": s.platform}
+	}
+	return map[string]*sql.DB{"platform": s.platform, "platform_read": s.reader}
+}
+
 // Open connects to the configured engine, creating the data dir and applying
 // migrations unless opts.SkipMigrate is set.
 func Open(ctx context.Context, opts Options) (*Store, error) {
@@ -189,8 +200,11 @@ func (s *Store) openPostgres(ctx context.Context, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("sqlstore: open postgres: %w", err)
 	}
+	// Keep as many idle as may be open: under load a smaller idle pool
+	// closes connections that the next moment opens again, each a new
+	// PostgreSQL backend. Idle ones still close after five minutes.
 	db.SetMaxOpenConns(32)
-	db.SetMaxIdleConns(16)
+	db.SetMaxIdleConns(32)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	s.platform, s.reader = db, db
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
