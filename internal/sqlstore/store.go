@@ -147,9 +147,7 @@ func (s *Store) openSQLite(ctx context.Context, opts Options) error {
 	if _, err := s.platform.ExecContext(ctx, fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", backstopCheckpoint)); err != nil {
 		return fmt.Errorf("sqlstore: open %s: %w", path, err)
 	}
-	if s.ckpt, err = startCheckpointer(path, s.log); err != nil {
-		return err
-	}
+	s.ckpt = startCheckpointer(path, s.log)
 	idle := opts.TeamIdle
 	if idle <= 0 {
 		idle = 2 * time.Minute

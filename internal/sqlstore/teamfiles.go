@@ -107,11 +107,7 @@ func (f *teamFiles) acquire(ctx context.Context, team string) (teamHandle, error
 		f.report(n)
 		tf.w, tf.r, tf.err = f.openFile(ctx, team)
 		if tf.err == nil {
-			tf.ckpt, tf.err = startCheckpointer(f.path(team), f.log)
-			if tf.err != nil {
-				tf.w.Close()
-				tf.r.Close()
-			}
+			tf.ckpt = startCheckpointer(f.path(team), f.log)
 		}
 		f.mu.Lock()
 		if tf.err != nil {
@@ -458,14 +454,14 @@ type checkpointer struct {
 	stopped bool
 }
 
-func startCheckpointer(path string, log *slog.Logger) (*checkpointer, error) {
+func startCheckpointer(path string, log *slog.Logger) *checkpointer {
 	db := openSQLite("file:" + path + "?mode=rw&_pragma=busy_timeout(10000)&_time_format=sqlite")
 	db.SetMaxOpenConns(1)
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxIdleTime(0)
 	c := &checkpointer{db: db, log: log, kick: make(chan struct{}, 1), done: make(chan struct{})}
 	go c.loop()
-	return c, nil
+	return c
 }
 
 // wrote counts one committed write and wakes the checkpointer now and then.
